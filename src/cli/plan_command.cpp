@@ -1,14 +1,17 @@
-// `hubcap plan`: predicts the per-GPU memory, KV cache and concurrency vLLM
-// will have for a model and serving settings.
+// `hubcap plan`: predicts the per-GPU memory, KV cache and concurrency an
+// engine (vLLM, candle-vllm, llama.cpp) will have for a model and settings.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "arch/catalog.h"
 #include "arch/config_count.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "inspect/inspect.h"
+#include "plan/candle_vllm_plan.h"
 #include "plan/deployment_search.h"
 #include "plan/llama_cpp_plan.h"
 #include "plan/plan_validate.h"
@@ -22,16 +25,28 @@ namespace {
 constexpr uintmax_t kMaxConfigBytes = 16 << 20;
 
 struct PlanArgs {
-  std::string model, config_path;
+  std::string model, config_path, revision;
   bool json = false;
   bool find = false;
   uint64_t max_gpus = 8;
   PerfRequest perf;
   PlanSettings settings;
   LlamaCppSettings llama;
+  CandleVllmSettings candle;
 };
 
 constexpr size_t kDeploymentsShown = 5;
+
+// What a plan starts from: the config, and the checkpoint's real tensors
+// when they could be read.
+struct PlanInput {
+  nlohmann::json config;
+  std::optional<WeightsSummary> weights;  // safetensors / PyTorch tensors
+  std::optional<WeightsSummary> gguf;     // GGUF tensors (llama.cpp)
+  std::string gguf_quant;                 // the GGUF variant read
+  std::string weights_source;             // where the weights' sizes come from, for the output
+  std::vector<std::string> notes;
+};
 
 Result<nlohmann::json> read_config_file(const std::filesystem::path& path) {
   std::error_code ec;
@@ -46,22 +61,83 @@ Result<nlohmann::json> read_config_file(const std::filesystem::path& path) {
   return j;
 }
 
-// MODEL: a local folder holding config.json, a config file, or a catalog id.
-Result<nlohmann::json> resolve_model(const PlanArgs& a) {
-  if (!a.config_path.empty()) return read_config_file(a.config_path);
-  if (a.model.empty()) return usage_error("give a MODEL (catalog id or local folder) or --config FILE");
-  std::filesystem::path p(a.model);
-  std::error_code ec;
-  if (std::filesystem::is_directory(p, ec)) return read_config_file(p / "config.json");
-  if (std::filesystem::is_regular_file(p, ec)) return read_config_file(p);
-  if (const CatalogEntry* e = find_in_catalog(a.model)) return nlohmann::json::parse(e->config_json);
-  std::string hint;
-  for (const CatalogEntry* e : search_catalog(a.model)) {
-    hint += (hint.empty() ? "; did you mean " : ", ") + e->id;
-    if (hint.size() > 200) break;
+Result<PlanInput> input_from_config(const nlohmann::json& config, std::string source) {
+  PlanInput in;
+  in.config = config;
+  in.weights_source = std::move(source);
+  return in;
+}
+
+Result<PlanInput> input_from_catalog(const std::string& id, const Error& why) {
+  const CatalogEntry* e = find_in_catalog(id);
+  if (!e && why.unreachable) return Error{why.message + "; and " + id + " is not in hubcap's catalog", why.exit_code};
+  if (!e) return why;
+  auto in = input_from_config(nlohmann::json::parse(e->config_json), "config.json (embedded catalog), counted by architecture");
+  in->notes.push_back("the Hub could not be read (" + why.message + "): planned from hubcap's catalog");
+  return in;
+}
+
+std::string describe_source(const InspectReport& r) {
+  std::string where = looks_like_repo_id(r.id) ? "the Hub" : "local files";
+  if (r.source == "safetensors") return "safetensors headers (" + where + "), exact";
+  if (r.source == "pytorch") return "PyTorch checkpoint (" + where + "), exact";
+  if (r.source == "gguf") return "GGUF tensors (" + where + "), exact";
+  return "config.json (" + (r.config_origin.empty() ? where : r.config_origin) + "), counted by architecture" +
+         (r.exact ? "" : " (an estimate)");
+}
+
+PlanInput input_from_report(InspectReport report, nlohmann::json config, const PlanArgs& a) {
+  PlanInput in;
+  in.config = std::move(config);
+  in.weights_source = describe_source(report);
+  in.notes = std::move(report.notes);
+  if (report.source == "safetensors" || report.source == "pytorch") in.weights = std::move(report.weights);
+  if (report.source == "gguf" && !report.weights.tensors.empty()) {
+    in.gguf = std::move(report.weights);
+    in.gguf_quant = a.llama.weight_type;
   }
-  return Error{a.model + ": not a local folder or a model in hubcap's catalog" + hint +
-               " (or give --config FILE)"};
+  if (report.source == "gguf" && a.settings.engine != "llama.cpp")
+    in.weights_source = "config.json, counted by architecture (the repo holds GGUF files: plan them with --engine llama.cpp)";
+  return in;
+}
+
+// MODEL: a Hub repo id, a local folder or file, or a catalog id. The
+// checkpoint's headers give the exact tensors; config.json (or --config)
+// gives the shape.
+Result<PlanInput> resolve_model(const PlanArgs& a) {
+  std::optional<nlohmann::json> config_override;
+  if (!a.config_path.empty()) {
+    auto config = read_config_file(a.config_path);
+    if (!config) return config.error();
+    if (a.model.empty()) return input_from_config(*config, "config.json (--config), counted by architecture");
+    config_override = std::move(*config);
+  }
+  if (a.model.empty()) return usage_error("give a MODEL (Hub repo, local folder or catalog id) or --config FILE");
+  std::error_code ec;
+  if (a.model.ends_with(".json") && std::filesystem::is_regular_file(a.model, ec)) {
+    auto config = read_config_file(a.model);
+    if (!config) return config.error();
+    return input_from_config(*config, "config.json (local), counted by architecture");
+  }
+  InspectRequest request;
+  request.target = a.model;
+  request.revision = a.revision;
+  request.from_headers = true;
+  if (a.settings.engine == "llama.cpp") {
+    request.file = a.llama.weight_type;
+    request.file_if_gguf = true;
+  }
+  auto report = inspect_model(request);
+  if (!report) return input_from_catalog(a.model, report.error());
+  if (config_override) return input_from_report(std::move(*report), std::move(*config_override), a);
+  if (report->config_text.empty()) {
+    if (find_in_catalog(a.model)) return input_from_catalog(a.model, Error{"it has no config.json"});
+    return Error{a.model + ": no config.json to read the model's shape from" +
+                 (report->source == "gguf" ? "; give the original model's config.json with --config FILE" : "")};
+  }
+  auto config = nlohmann::json::parse(report->config_text, nullptr, false);
+  if (config.is_discarded() || !config.is_object()) return Error{a.model + ": config.json is not a JSON object"};
+  return input_from_report(std::move(*report), std::move(config), a);
 }
 
 // Every refusal is exit 1: a plan that cannot be made is a failed run.
@@ -87,11 +163,26 @@ nlohmann::json plan_with_perf_json(const nlohmann::json& config, const PlanRepor
   return j;
 }
 
-int run_find(const nlohmann::json& config, const PlanArgs& a, const PlanSettings& st) {
+const WeightsSummary* exact(const PlanInput& in) { return in.weights ? &*in.weights : nullptr; }
+
+nlohmann::json with_source(nlohmann::json j, const PlanInput& in) {
+  j["weights_source"] = in.weights_source;
+  if (!in.notes.empty()) j["notes"] = in.notes;
+  return j;
+}
+
+std::string source_text(const PlanInput& in) {
+  std::string out = "weights: " + in.weights_source + "\n";
+  for (const auto& n : in.notes) out += "note: " + n + "\n";
+  return out;
+}
+
+int run_find(const PlanInput& in, const PlanArgs& a, const PlanSettings& st) {
+  const nlohmann::json& config = in.config;
   SearchRequest req{a.perf.concurrency, a.max_gpus, st.gpu == "any"};
   PlanSettings base = st;
   if (req.any_gpu) base.gpu.clear();
-  auto found = find_deployments(config, nullptr, base, req);
+  auto found = find_deployments(config, exact(in), base, req);
   if (!found.ok()) return refuse(found.error());
   if (found->empty())
     return refuse(Error{"no deployment of up to " + std::to_string(a.max_gpus) + " GPUs holds " +
@@ -101,16 +192,17 @@ int run_find(const nlohmann::json& config, const PlanArgs& a, const PlanSettings
     nlohmann::json list = nlohmann::json::array();
     for (size_t i = 0; i < found->size() && i < kDeploymentsShown; ++i)
       list.push_back(plan_with_perf_json(config, (*found)[i], a, st.model_id));
-    print_json({{"deployments", list}, {"found", found->size()}});
+    print_json(with_source({{"deployments", list}, {"found", found->size()}}, in));
     return 0;
   }
-  std::cout << found->size() << " deployments fit; the smallest:\n\n"
+  std::cout << source_text(in) << found->size() << " deployments fit; the smallest:\n\n"
             << deployments_text(*found, kDeploymentsShown) << "\n";
   print_plan(config, found->front(), a, st.model_id);
   return 0;
 }
 
-int run_llama_cpp(const nlohmann::json& config, const PlanArgs& a, const PlanSettings& st) {
+int run_llama_cpp(const PlanInput& in, const PlanArgs& a, const PlanSettings& st) {
+  const nlohmann::json& config = in.config;
   auto shape = read_model_shape(config);
   if (!shape.ok()) return refuse(shape.error());
   auto count = count_from_config(config);
@@ -124,26 +216,64 @@ int run_llama_cpp(const nlohmann::json& config, const PlanArgs& a, const PlanSet
     if (!gpu.ok()) return refuse(gpu.error());
     ls.gpu_memory_gib = gpu->memory_gib;
   }
-  auto plan = plan_llama_cpp(*shape, ls);
+  if (in.gguf && looks_like_repo_id(a.model)) ls.gguf_source = "-hf " + a.model + ":" + in.gguf_quant;
+  else if (in.gguf) ls.gguf_source = "-m " + a.model;
+  auto plan = plan_llama_cpp(*shape, ls, in.gguf ? &*in.gguf : nullptr);
   if (!plan.ok()) return refuse(plan.error());
-  if (a.json) print_json(llama_cpp_json(*plan, ls));
-  else std::cout << llama_cpp_text(*plan, ls);
+  if (a.json) print_json(with_source(llama_cpp_json(*plan, ls), in));
+  else std::cout << source_text(in) << llama_cpp_text(*plan, ls);
+  return 0;
+}
+
+int run_candle_vllm(const PlanInput& in, const PlanArgs& a, const PlanSettings& st) {
+  auto shape = read_model_shape(in.config);
+  if (!shape.ok()) return refuse(shape.error());
+  WeightsSummary derived;
+  if (!in.weights) {
+    auto count = count_from_config(in.config);
+    if (!count.ok()) return refuse(count.error());
+    derived = std::move(count->stored);
+  }
+  CandleVllmSettings cs = a.candle;
+  cs.model_id = st.model_id;
+  cs.num_gpus = st.num_gpus ? st.num_gpus : std::max<uint64_t>(st.tp, 1);
+  cs.max_model_len = st.max_model_len > 0 ? uint64_t(st.max_model_len) : 0;
+  if (st.max_num_seqs > 0) cs.max_num_seqs = uint64_t(st.max_num_seqs);
+  if (st.block_size) cs.block_size = st.block_size;
+  if (st.dtype == "float16") cs.dtype = "f16";
+  else if (st.dtype == "float32") cs.dtype = "f32";
+  cs.fp8_kv_cache = st.kv_cache_dtype.starts_with("fp8");
+  if (!st.gpu.empty() || st.gpu_memory_gib > 0) {
+    auto gpu = resolve_gpu(st);
+    if (!gpu.ok()) return refuse(gpu.error());
+    cs.gpu_memory_gib = gpu->memory_gib;
+  }
+  auto plan = plan_candle_vllm(in.weights ? *in.weights : derived, *shape, cs);
+  if (!plan.ok()) return refuse(plan.error());
+  if (a.json) print_json(with_source(candle_vllm_json(*plan, cs), in));
+  else std::cout << source_text(in) << candle_vllm_text(*plan, cs);
   return 0;
 }
 
 int run_plan(const PlanArgs& a) {
-  auto config = resolve_model(a);
-  if (!config.ok()) return refuse(config.error());
   PlanSettings st = a.settings;
+  if (st.engine != "vllm" && st.engine != "llama.cpp" && st.engine != "candle-vllm")
+    return refuse(usage_error("--engine " + st.engine + " is not supported (vllm, candle-vllm, llama.cpp)"));
+  auto input = resolve_model(a);
+  if (!input.ok()) return refuse(input.error());
   st.model_id = a.model.empty() ? "MODEL" : a.model;
-  if (st.engine == "llama.cpp") return run_llama_cpp(*config, a, st);
-  if (st.engine != "vllm") return refuse(usage_error("--engine " + st.engine + " is not supported (vllm, llama.cpp)"));
-  if (a.find) return run_find(*config, a, st);
+  if (st.engine == "llama.cpp") return run_llama_cpp(*input, a, st);
+  if (st.engine == "candle-vllm") return run_candle_vllm(*input, a, st);
+  if (a.find) return run_find(*input, a, st);
   if (st.gpu == "any") return refuse(usage_error("--gpu any needs --find"));
-  auto report = plan_model(*config, nullptr, st);
+  auto report = plan_model(input->config, exact(*input), st);
   if (!report.ok()) return refuse(report.error());
-  if (a.json) print_json(plan_with_perf_json(*config, *report, a, st.model_id));
-  else print_plan(*config, *report, a, st.model_id);
+  if (a.json) {
+    print_json(with_source(plan_with_perf_json(input->config, *report, a, st.model_id), *input));
+    return 0;
+  }
+  std::cout << source_text(*input) << "\n";
+  print_plan(input->config, *report, a, st.model_id);
   return 0;
 }
 
@@ -153,7 +283,8 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("plan", "Predict vLLM's per-GPU memory, KV cache and concurrency for a model");
   auto a = std::make_shared<PlanArgs>();
   PlanSettings& s = a->settings;
-  cmd->add_option("model", a->model, "catalog id (e.g. meta-llama/Llama-3.1-8B-Instruct) or local model folder");
+  cmd->add_option("model", a->model, "Hub repo (org/name), local model folder or file, or catalog id");
+  cmd->add_option("--revision", a->revision, "branch, tag or commit of a Hub repo (main)");
   cmd->add_option("--config", a->config_path, "a config.json to plan from");
   cmd->add_option("--gpu", s.gpu, "GPU name from the catalog (H100, A100-80GB, L4, RTX 4090, MI300X, ...), or any with --find");
   cmd->add_option("--gpu-memory", s.gpu_memory_gib, "GPU memory in GiB as the device reports it");
@@ -171,7 +302,10 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--quantization", s.quantization, "runtime quantization (fp8)");
   cmd->add_option("--block-size", s.block_size, "KV cache block size in tokens");
   cmd->add_flag("--enforce-eager", s.enforce_eager, "no CUDA graphs");
-  cmd->add_option("--engine", s.engine, "serving engine: vllm or llama.cpp");
+  cmd->add_option("--engine", s.engine, "serving engine: vllm, candle-vllm or llama.cpp");
+  cmd->add_option("--mem", a->candle.mem_mb, "candle-vllm: KV cache MB per GPU (4096)");
+  cmd->add_option("--kv-fraction", a->candle.kv_fraction, "candle-vllm: KV cache as this share of the memory free after loading");
+  cmd->add_option("--isq", a->candle.isq, "candle-vllm: in-situ quantization (q4k, q8_0, ...)");
   cmd->add_option("--ctx-size", a->llama.n_ctx, "llama.cpp: context cells (default --max-model-len, else 4096)");
   cmd->add_option("--cache-type-k", a->llama.cache_type_k, "llama.cpp: K cache type (f16, q8_0, q4_0, ...)");
   cmd->add_option("--cache-type-v", a->llama.cache_type_v, "llama.cpp: V cache type (f16, q8_0, q4_0, ...)");

@@ -35,6 +35,7 @@ void set_weights(InspectReport& report, const WeightsSummary& weights) {
   report.tensor_count = weights.tensors.size();
   report.dtype_bytes.clear();
   for (const auto& t : weights.tensors) report.dtype_bytes[t.dtype] += t.bytes;
+  report.weights = weights;
 }
 
 // The Hub's summary carries counts per dtype; bytes follow from the dtype widths.
@@ -138,7 +139,8 @@ Status inspect_gguf(FileSet& files, const InspectRequest& request, InspectReport
 // Reads weights from the first format present; false when no weights exist.
 Result<bool> inspect_weight_files(FileSet& files, const InspectRequest& request, InspectReport& report,
                                   const std::optional<std::string>& config) {
-  bool gguf_requested = !request.file.empty();
+  const bool has_gguf = any_with_suffix(files, ".gguf");
+  bool gguf_requested = !request.file.empty() && (has_gguf || !request.file_if_gguf);
   if (!gguf_requested && top_level_with_suffix(files, ".safetensors")) {
     auto st = read_safetensors_files(files, request.parallelism);
     if (!st) return st.error();
@@ -148,7 +150,7 @@ Result<bool> inspect_weight_files(FileSet& files, const InspectRequest& request,
     add_logical_count(report, st->summary, config);
     return true;
   }
-  if (any_with_suffix(files, ".gguf")) {
+  if (has_gguf) {
     HUBCAP_TRY(inspect_gguf(files, request, report));
     return true;
   }
@@ -172,6 +174,7 @@ Result<InspectReport> inspect_file_set(FileSet& files, const InspectRequest& req
                                        const std::string& config_origin) {
   report.files = files.files();
   auto config = read_config(files);
+  if (config) report.config_text = *config;
   if (!request.config_only) {
     auto found = inspect_weight_files(files, request, report, config);
     if (!found) return found.error();
@@ -190,6 +193,7 @@ Result<InspectReport> inspect_from_catalog(const InspectRequest& request, const 
   if (!entry) return why;
   InspectReport report;
   report.id = entry->id;
+  report.config_text = entry->config_json;
   HUBCAP_TRY(apply_config_count(report, entry->config_json, "catalog"));
   report.notes.push_back("the Hub was not reachable (" + why.message + "): counted from the embedded catalog's config.json");
   return report;
@@ -216,6 +220,7 @@ Result<InspectReport> inspect_remote(const InspectRequest& request) {
   HUBCAP_TRY(set_hub_summary(report, summary->parameters));
   report.source = "hub-metadata";
   if (auto config = read_config(**files)) {
+    report.config_text = *config;
     // The summary gives no tensor list; the config-based count supplies the logical view.
     auto counted = count_from_config_text(*config);
     if (counted) {

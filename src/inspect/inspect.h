@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/weights.h"
 #include "util/file_set.h"
 #include "util/result.h"
 
@@ -24,6 +25,7 @@ struct InspectRequest {
   std::string target;         // "org/name" on the Hub, or a local file or folder
   std::string revision;       // branch, tag or commit; empty means "main"
   std::string file;           // GGUF file, split set or quant label to read
+  bool file_if_gguf = false;  // apply `file` only when the model has GGUF files
   bool from_headers = false;  // ignore the Hub's summary, read the headers
   bool config_only = false;   // count from config.json alone
   size_t parallelism = 32;    // concurrent header reads
@@ -58,6 +60,10 @@ struct InspectReport {
   std::vector<GgufChoice> gguf_variants;       // when a repo has several and none was chosen
   std::optional<std::map<std::string, uint64_t>> vision_parameters;
   std::vector<std::string> notes;
+  // The tensors behind the counts (from headers, or as the config implies
+  // them); empty for the Hub summary and for a GGUF repo listed per variant.
+  WeightsSummary weights;
+  std::string config_text;  // the model's config.json, when it has one
 };
 
 Result<InspectReport> inspect_model(const InspectRequest& request);

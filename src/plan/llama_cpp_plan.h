@@ -1,12 +1,14 @@
 #pragma once
 // llama.cpp (llama-server) accounting: GGUF weights at a quantization's
 // bits per weight, KV cache for n_ctx cells with its cache types, layer
-// offload (-ngl) between VRAM and RAM, and the compute buffer. The GGUF size
-// is estimated from the parameter count when no GGUF file is at hand; the
-// compute buffer is an estimate (logits and MLP scratch of one micro-batch).
+// offload (-ngl) between VRAM and RAM, and the compute buffer. Weights are
+// exact when the GGUF file's tensors are given, else estimated from the
+// parameter count at the file type's bits per weight; the compute buffer is
+// an estimate (logits and MLP scratch of one micro-batch).
 #include <cstdint>
 #include <string>
 
+#include "formats/weights.h"
 #include "plan/model_shape.h"
 #include "util/result.h"
 
@@ -21,6 +23,7 @@ struct LlamaCppSettings {
   uint64_t parameters = 0;     // logical parameter count of the model
   double gpu_memory_gib = 0;   // VRAM of one GPU
   std::string model_id;
+  std::string gguf_source;     // "-hf repo:QUANT" or "-m file" for the command; empty: from model_id
 };
 
 struct LlamaCppPlan {
@@ -29,6 +32,7 @@ struct LlamaCppPlan {
   uint64_t layers_on_gpu = 0;
   bool output_on_gpu = false;
   bool fits = false;  // VRAM use within the GPU's memory
+  bool weights_exact = false;  // from the GGUF file's tensors
   std::string command;
 };
 
@@ -36,6 +40,9 @@ struct LlamaCppPlan {
 // ...), or an Error listing the known types.
 Result<double> gguf_bits_per_weight(const std::string& type);
 
-Result<LlamaCppPlan> plan_llama_cpp(const ModelShape& shape, const LlamaCppSettings& settings);
+// `gguf_tensors`, when given, are the GGUF file's tensors (llama.cpp names:
+// token_embd, blk.N.*, output); -ngl N puts the last N blocks on the GPU.
+Result<LlamaCppPlan> plan_llama_cpp(const ModelShape& shape, const LlamaCppSettings& settings,
+                                    const WeightsSummary* gguf_tensors = nullptr);
 
 }  // namespace hubcap

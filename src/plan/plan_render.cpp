@@ -158,14 +158,15 @@ nlohmann::json llama_cpp_json(const LlamaCppPlan& p, const LlamaCppSettings& st)
             {"kv_cache_gib", gib(double(p.kv_gpu))},
             {"compute_buffer_gib", gib(double(p.compute_buffer_gpu))}}},
           {"cpu", {{"weights_gib", gib(double(p.weights_cpu))}, {"kv_cache_gib", gib(double(p.kv_cpu))}}},
-          {"weights_estimated", true},
+          {"weights_estimated", !p.weights_exact},
           {"fits", p.fits},
           {"command", p.command}};
 }
 
 std::string llama_cpp_text(const LlamaCppPlan& p, const LlamaCppSettings& st) {
-  std::string out = fmt::format("{} with llama.cpp, {} GGUF (size estimated from the parameter count), n_ctx {}\n",
-                                st.model_id, st.weight_type, with_commas(st.n_ctx));
+  std::string out = fmt::format("{} with llama.cpp, {} GGUF ({}), n_ctx {}\n", st.model_id, st.weight_type,
+                                p.weights_exact ? "sizes from its tensors" : "size estimated from the parameter count",
+                                with_commas(st.n_ctx));
   out += fmt::format("  layers on GPU {}{}\n", p.layers_on_gpu, p.output_on_gpu ? " + output layer" : "");
   out += fmt::format("  GPU: weights {:.2f} GiB, KV cache {:.2f} GiB ({}/{}), compute buffer {:.2f} GiB\n",
                      double(p.weights_gpu) / kGiB, double(p.kv_gpu) / kGiB, st.cache_type_k, st.cache_type_v,
@@ -173,6 +174,50 @@ std::string llama_cpp_text(const LlamaCppPlan& p, const LlamaCppSettings& st) {
   out += fmt::format("  RAM: weights {:.2f} GiB, KV cache {:.2f} GiB\n", double(p.weights_cpu) / kGiB,
                      double(p.kv_cpu) / kGiB);
   if (st.gpu_memory_gib > 0) out += fmt::format("fits in {:.2f} GiB: {}\n", st.gpu_memory_gib, p.fits ? "yes" : "NO");
+  out += "\n  " + p.command + "\n";
+  return out;
+}
+
+nlohmann::json candle_vllm_json(const CandleVllmPlan& p, const CandleVllmSettings& st) {
+  return {{"model", st.model_id},
+          {"engine", "candle-vllm"},
+          {"num_gpus", st.num_gpus},
+          {"tp", st.num_gpus},
+          {"dtype", st.dtype},
+          {"isq", st.isq.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.isq)},
+          {"kv_cache_dtype", st.fp8_kv_cache ? "fp8" : st.dtype},
+          {"block_size", st.block_size},
+          {"max_num_seqs", st.max_num_seqs},
+          {"max_model_len", p.max_model_len},
+          {"gpu", {{"memory_gib", st.gpu_memory_gib}}},
+          {"per_gpu",
+           {{"weights_gib", gib(double(p.weights_per_gpu))},
+            {"kv_cache_gib", gib(double(p.kv_cache_bytes))},
+            {"overhead_gib", gib(double(p.context_overhead))},
+            {"weights_bytes", p.weights_per_gpu}}},
+          {"weights_total_gib", gib(double(p.weights_total))},
+          {"kv_cache_bytes_per_token", p.kv_bytes_per_block / st.block_size},
+          {"kv_cache_blocks", p.kv_blocks},
+          {"kv_cache_tokens", p.kv_tokens},
+          {"max_concurrency", std::round(p.max_concurrency * 100.0) / 100.0},
+          {"fits", p.fits},
+          {"warnings", p.warnings},
+          {"command", p.command}};
+}
+
+std::string candle_vllm_text(const CandleVllmPlan& p, const CandleVllmSettings& st) {
+  std::string out = fmt::format("{} with candle-vllm on {} GPU(s), {} weights{}\n", st.model_id, st.num_gpus, st.dtype,
+                                st.isq.empty() ? "" : ", in-situ quantized to " + st.isq);
+  out += fmt::format("per GPU                          GiB\n");
+  out += fmt::format("  weights                    {:>7.2f}\n", double(p.weights_per_gpu) / kGiB);
+  out += fmt::format("  KV cache                   {:>7.2f}\n", double(p.kv_cache_bytes) / kGiB);
+  out += fmt::format("  context + scratch (est.)   {:>7.2f}\n", double(p.context_overhead) / kGiB);
+  if (st.gpu_memory_gib > 0) out += fmt::format("  GPU memory                 {:>7.2f}\n", st.gpu_memory_gib);
+  out += fmt::format("\nKV cache: {} blocks of {} tokens = {} tokens, max concurrency {:.2f}x at {} tokens (--max-num-seqs {})\n",
+                     with_commas(p.kv_blocks), st.block_size, with_commas(p.kv_tokens), p.max_concurrency,
+                     with_commas(p.max_model_len), st.max_num_seqs);
+  out += p.fits ? std::string("fits: yes\n") : "fits: NO\n";
+  for (const auto& w : p.warnings) out += "note: " + w + "\n";
   out += "\n  " + p.command + "\n";
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plan/candle_vllm_plan.h"
 #include "plan/llama_cpp_plan.h"
 #include "plan/memory_model.h"
 #include "plan/roofline.h"
@@ -25,6 +26,10 @@ std::string perf_text(const PerfEstimate& perf, const PerfRequest& request);
 // llama.cpp plans: JSON and text.
 nlohmann::json llama_cpp_json(const LlamaCppPlan& plan, const LlamaCppSettings& settings);
 std::string llama_cpp_text(const LlamaCppPlan& plan, const LlamaCppSettings& settings);
+
+// candle-vllm plans: JSON and text.
+nlohmann::json candle_vllm_json(const CandleVllmPlan& plan, const CandleVllmSettings& settings);
+std::string candle_vllm_text(const CandleVllmPlan& plan, const CandleVllmSettings& settings);
 
 // One line per deployment for --find: GPUs, split, KV tokens, concurrency.
 std::string deployments_text(const std::vector<PlanReport>& found, size_t limit);

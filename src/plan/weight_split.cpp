@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "plan/tensor_names.h"
+
 namespace hubcap {
 namespace {
 
@@ -18,52 +20,19 @@ struct TensorRole {
   uint64_t layer = 0;
 };
 
-bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
-
-// The layer index in names like "model.layers.12.mlp..." or "transformer.h.3.attn...".
-std::optional<uint64_t> layer_index(std::string_view name) {
-  for (std::string_view marker : {".layers.", "layers.", ".h.", ".blocks.", ".layer."}) {
-    size_t pos = name.find(marker);
-    if (pos == std::string_view::npos || (marker == "layers." && pos != 0)) continue;
-    size_t i = pos + marker.size();
-    if (i >= name.size() || name[i] < '0' || name[i] > '9') continue;
-    uint64_t n = 0;
-    for (; i < name.size() && name[i] >= '0' && name[i] <= '9' && n < (uint64_t{1} << 40); ++i) n = n * 10 + uint64_t(name[i] - '0');
-    return n;
-  }
-  return std::nullopt;
-}
-
-bool is_embedding(std::string_view n) {
-  return contains(n, "embed_tokens") || contains(n, "wte.") || contains(n, "word_embeddings") ||
-         contains(n, "tok_embeddings") || contains(n, "embed_in.");
-}
-bool is_lm_head(std::string_view n) {
-  return n.rfind("lm_head", 0) == 0 || contains(n, ".lm_head.") || contains(n, "embed_out.") || n == "output.weight";
-}
-bool is_replicated_in_layer(std::string_view n, const TensorInfo& t) {
-  if (t.shape.size() <= 1) return true;  // norms, biases, scales
-  return contains(n, "norm") || contains(n, ".gate.weight") || contains(n, ".router.") || contains(n, "q_a_proj") ||
-         contains(n, "kv_a_proj") || contains(n, "e_score_correction");
-}
-bool is_expert(std::string_view n) {
-  return contains(n, ".experts.") && !contains(n, "shared_expert");
-}
-bool is_kv_proj(std::string_view n) { return contains(n, ".k_proj.") || contains(n, ".v_proj."); }
-
 TensorRole classify(const TensorInfo& t) {
   std::string_view n = t.name;
   TensorRole r;
-  if (auto layer = layer_index(n)) {
+  if (auto layer = tensor_layer_index(n)) {
     r.layer = *layer;
-    if (is_expert(n)) r.placement = Placement::kExperts;
-    else if (is_replicated_in_layer(n, t)) r.placement = Placement::kReplicate;
-    else if (is_kv_proj(n)) r.placement = Placement::kKvProj;
+    if (is_routed_expert_tensor(n)) r.placement = Placement::kExperts;
+    else if (is_replicated_layer_tensor(t)) r.placement = Placement::kReplicate;
+    else if (is_kv_projection_tensor(n)) r.placement = Placement::kKvProj;
     return r;
   }
-  if (is_embedding(n)) return {Placement::kVocab, Site::kFirstStage, 0};
-  if (is_lm_head(n)) return {Placement::kVocab, Site::kLastStage, 0};
-  if (contains(n, "norm") || contains(n, "ln_f")) return {Placement::kReplicate, Site::kLastStage, 0};
+  if (is_embedding_tensor(n)) return {Placement::kVocab, Site::kFirstStage, 0};
+  if (is_lm_head_tensor(n)) return {Placement::kVocab, Site::kLastStage, 0};
+  if (n.find("norm") != std::string_view::npos || n.find("ln_f") != std::string_view::npos) return {Placement::kReplicate, Site::kLastStage, 0};
   return {Placement::kReplicate, Site::kFirstStage, 0};  // position embeddings and the like
 }
 
@@ -103,7 +72,7 @@ uint64_t shard_bytes(const TensorInfo& t, const TensorRole& role, const ModelSha
 }
 
 bool has_lm_head(const WeightsSummary& w) {
-  return std::any_of(w.tensors.begin(), w.tensors.end(), [](const TensorInfo& t) { return is_lm_head(t.name); });
+  return std::any_of(w.tensors.begin(), w.tensors.end(), [](const TensorInfo& t) { return is_lm_head_tensor(t.name); });
 }
 
 }  // namespace

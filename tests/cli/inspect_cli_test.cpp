@@ -24,23 +24,13 @@ constexpr const char* kLlama = "test-org/llama-8b";
 constexpr uint64_t kLlamaParams = 8030261248ull;
 constexpr uint64_t kLlamaBytes = 16060522496ull;
 
-// A fake LFS oid for a sparse file, so the mirror never hashes gigabytes.
-std::string fake_oid(const std::string& path) { return sha256_hex("oid:" + path); }
+std::string fake_oid(const std::string& path) { return LocalHub::fake_lfs_oid(path); }
 
 class InspectCli : public ::testing::Test {
  protected:
   LocalHub hub;
 
-  // Records every *.safetensors / *.gguf / *.bin file of `repo` as LFS with a
-  // fake oid and pins the commit sha.
-  void seal(const std::string& repo) {
-    nlohmann::json lfs = nlohmann::json::object();
-    for (const auto& e : fs::recursive_directory_iterator(hub.repo_dir(repo))) {
-      std::string rel = fs::relative(e.path(), hub.repo_dir(repo)).generic_string();
-      if (e.is_regular_file() && rel[0] != '.' && is_lfs_file(rel, e.file_size())) lfs[rel] = fake_oid(rel);
-    }
-    hub.set_settings(repo, {{"sha", kSha}, {"lfs", lfs}});
-  }
+  void seal(const std::string& repo) { hub.seal(repo, kSha); }
 
   // The `files` array inspect must print for `repo`: every file, sorted, sha256 for LFS files.
   nlohmann::json expected_files(const std::string& repo) {

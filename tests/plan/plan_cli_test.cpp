@@ -1,35 +1,29 @@
 // `hubcap plan` end to end through the built binary.
-#include <array>
-#include <cstdio>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/run_hubcap.h"
+
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
+using hubcap::testing::HubcapRun;
 
-// Runs hubcap with `args` (already shell-quoted), capturing stdout and stderr.
-CliRun hubcap(const std::string& args) {
-  CliRun r;
-  std::string cmd = std::string(HUBCAP_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+// Runs hubcap offline: catalog ids resolve from the embedded catalog and the
+// test never reaches the network. Arguments are split on spaces.
+HubcapRun hubcap(const std::string& args) {
+  std::vector<std::string> argv;
+  std::istringstream in(args);
+  for (std::string word; in >> word;) argv.push_back(word);
+  return hubcap::testing::run_hubcap(argv, {{"HF_HUB_OFFLINE", "1"}});
 }
 
 TEST(PlanCli, JsonHasTheDocumentedFields) {
-  CliRun r = hubcap("plan meta-llama/Llama-3.1-8B-Instruct --gpu H100 --max-model-len 8192 --json");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  HubcapRun r = hubcap("plan meta-llama/Llama-3.1-8B-Instruct --gpu H100 --max-model-len 8192 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["gpu"]["name"], "H100 SXM");
   EXPECT_DOUBLE_EQ(j["gpu"]["memory_gib"].get<double>(), 79.22);
@@ -46,8 +40,8 @@ TEST(PlanCli, JsonHasTheDocumentedFields) {
 }
 
 TEST(PlanCli, TextShowsBreakdownAndCommand) {
-  CliRun r = hubcap("plan meta-llama/Llama-3.1-70B-Instruct --gpu H100 --tp 4 --kv-cache-dtype fp8 --max-model-len 32768");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  HubcapRun r = hubcap("plan meta-llama/Llama-3.1-70B-Instruct --gpu H100 --tp 4 --kv-cache-dtype fp8 --max-model-len 32768");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("weights"), std::string::npos);
   EXPECT_NE(r.out.find("KV cache"), std::string::npos);
   EXPECT_NE(r.out.find("[WWW"), std::string::npos);
@@ -57,8 +51,8 @@ TEST(PlanCli, TextShowsBreakdownAndCommand) {
 }
 
 TEST(PlanCli, ModelTooBigSaysWhy) {
-  CliRun r = hubcap("plan meta-llama/Llama-3.1-70B-Instruct --gpu L4 --json");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  HubcapRun r = hubcap("plan meta-llama/Llama-3.1-70B-Instruct --gpu L4 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_FALSE(j["fits"].get<bool>());
   ASSERT_EQ(j["reasons"].size(), 1u);
@@ -66,8 +60,8 @@ TEST(PlanCli, ModelTooBigSaysWhy) {
 }
 
 TEST(PlanCli, LlamaCppEngine) {
-  CliRun r = hubcap("plan Qwen/Qwen2.5-7B-Instruct --engine llama.cpp --gpu L4 --ctx-size 8192 --json");
-  ASSERT_EQ(r.exit_code, 0) << r.out;
+  HubcapRun r = hubcap("plan Qwen/Qwen2.5-7B-Instruct --engine llama.cpp --gpu L4 --ctx-size 8192 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["engine"], "llama.cpp");
   EXPECT_DOUBLE_EQ(j["gpu"]["kv_cache_gib"].get<double>(), 0.438);  // 448 MiB
@@ -86,17 +80,19 @@ TEST(PlanCli, BadInputIsOneLineAndExitOne) {
       {"plan meta-llama/Llama-3.1-8B --gpu H100 --max-model-len 200000", "exceeds the model's context of 131072"},
       {"plan meta-llama/Llama-3.1-8B --gpu H100 --pp 40", "exceeds the model's 32 layers"},
       {"plan meta-llama/Llama-3.1-8B --gpu H100 --kv-cache-dtype int3", "fp8_e5m2"},
-      {"plan no-such/model --gpu H100", "not a local folder or a model in hubcap's catalog"},
+      {"plan no-such/model --gpu H100", "not in hubcap's catalog"},
       {"plan meta-llama/Llama-3.1-8B", "give --gpu NAME"},
-      {"plan meta-llama/Llama-3.1-8B --engine candle-vllm --gpu H100", "not supported"},
+      {"plan meta-llama/Llama-3.1-8B --engine sglang --gpu H100", "not supported"},
+      {"plan meta-llama/Llama-3.1-8B --engine candle-vllm --isq q9", "q4k"},
       {"plan meta-llama/Llama-3.1-8B --engine llama.cpp --gguf-type Q9", "known: F32"},
       {"plan meta-llama/Llama-3.1-8B --gpu any", "--gpu any needs --find"},
   };
   for (const auto& c : cases) {
-    CliRun r = hubcap(c.args);
-    EXPECT_EQ(r.exit_code, 1) << c.args << "\n" << r.out;
-    EXPECT_NE(r.out.find(c.needle), std::string::npos) << c.args << "\n" << r.out;
-    EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << c.args << "\n" << r.out;
+    HubcapRun r = hubcap(c.args);
+    EXPECT_EQ(r.exit_code, 1) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.err_lines().size(), 1u) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.args;
   }
 }
 

@@ -45,6 +45,17 @@ std::string LocalHub::add_sparse_file(const std::string& repo, const std::string
   return oid;
 }
 
+std::string LocalHub::fake_lfs_oid(const std::string& path) { return sha256_hex("oid:" + path); }
+
+void LocalHub::seal(const std::string& repo, const std::string& sha) {
+  nlohmann::json lfs = nlohmann::json::object();
+  for (const auto& e : std::filesystem::recursive_directory_iterator(repo_dir(repo))) {
+    std::string rel = std::filesystem::relative(e.path(), repo_dir(repo)).generic_string();
+    if (e.is_regular_file() && rel[0] != '.' && is_lfs_file(rel, e.file_size())) lfs[rel] = fake_lfs_oid(rel);
+  }
+  set_settings(repo, {{"sha", sha}, {"lfs", lfs}});
+}
+
 void LocalHub::set_settings(const std::string& repo, const nlohmann::json& settings) {
   std::filesystem::path file = repo_dir(repo) / ".hub.json";
   nlohmann::json current = nlohmann::json::object();

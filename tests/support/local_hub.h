@@ -36,6 +36,11 @@ class LocalHub {
   // A sparse file of `size` zeros; its LFS oid is recorded in .hub.json so
   // the mirror never hashes it. Returns that oid.
   std::string add_sparse_file(const std::string& repo, const std::string& path, uint64_t size);
+  // Records every file of `repo` the mirror would serve through LFS with a
+  // fake oid (fake_lfs_oid), so it never hashes sparse gigabytes, and pins
+  // the repo's commit to `sha`.
+  void seal(const std::string& repo, const std::string& sha);
+  static std::string fake_lfs_oid(const std::string& path);
   // Merges `settings` into the repo's .hub.json (see server/repo_store.h).
   void set_settings(const std::string& repo, const nlohmann::json& settings);
 
