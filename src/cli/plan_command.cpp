@@ -91,6 +91,7 @@ PlanInput input_from_report(InspectReport report, nlohmann::json config, const P
   in.config = std::move(config);
   in.weights_source = describe_source(report);
   in.notes = std::move(report.notes);
+  if (report.config_from_gguf) in.notes.push_back("no config.json: the model's shape comes from the GGUF metadata");
   if (report.source == "safetensors" || report.source == "pytorch") in.weights = std::move(report.weights);
   if (report.source == "gguf" && !report.weights.tensors.empty()) {
     in.gguf = std::move(report.weights);
@@ -129,7 +130,10 @@ Result<PlanInput> resolve_model(const PlanArgs& a) {
   }
   auto report = inspect_model(request);
   if (!report) return input_from_catalog(a.model, report.error());
-  if (config_override) return input_from_report(std::move(*report), std::move(*config_override), a);
+  if (config_override) {
+    report->config_from_gguf = false;
+    return input_from_report(std::move(*report), std::move(*config_override), a);
+  }
   if (report->config_text.empty()) {
     if (find_in_catalog(a.model)) return input_from_catalog(a.model, Error{"it has no config.json"});
     return Error{a.model + ": no config.json to read the model's shape from" +

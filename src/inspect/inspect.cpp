@@ -6,6 +6,7 @@
 #include "arch/catalog.h"
 #include "arch/config_count.h"
 #include "formats/dtype.h"
+#include "formats/gguf_config.h"
 #include "formats/gguf_variants.h"
 #include "formats/safetensors.h"
 #include "formats/torch_checkpoint.h"
@@ -132,7 +133,14 @@ Status inspect_gguf(FileSet& files, const InspectRequest& request, InspectReport
   set_weights(report, summary->weights);
   report.source = "gguf";
   report.weight_files = chosen->parts;
-  if (!summary->parts.empty()) report.architecture = gguf_model_facts(summary->parts[0].metadata).architecture;
+  if (summary->parts.empty()) return ok_status();
+  report.architecture = gguf_model_facts(summary->parts[0].metadata).architecture;
+  if (report.config_text.empty()) {
+    const auto& tensors = summary->weights.tensors;
+    bool untied = std::any_of(tensors.begin(), tensors.end(), [](const TensorInfo& t) { return t.name == "output.weight"; });
+    report.config_text = config_from_gguf(summary->parts[0].metadata, untied).dump();
+    report.config_from_gguf = true;
+  }
   return ok_status();
 }
 

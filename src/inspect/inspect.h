@@ -64,6 +64,7 @@ struct InspectReport {
   // them); empty for the Hub summary and for a GGUF repo listed per variant.
   WeightsSummary weights;
   std::string config_text;  // the model's config.json, when it has one
+  bool config_from_gguf = false;  // config_text rebuilt from GGUF metadata (no config.json)
 };
 
 Result<InspectReport> inspect_model(const InspectRequest& request);

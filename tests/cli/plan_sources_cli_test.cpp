@@ -116,24 +116,31 @@ TEST_F(PlanSources, UnknownRepoIsOneLine) {
   EXPECT_NE(r.err.find("test-org/nothing-here"), std::string::npos) << r.err;
 }
 
-TEST_F(PlanSources, GgufOnlyRepoWithoutConfigSaysWhatToDo) {
+TEST_F(PlanSources, GgufOnlyRepoIsShapedByItsMetadata) {
   const std::string repo = "test-org/only-gguf";
   fs::create_directories(hub.repo_dir(repo));
   llama2_7b_q4_k_m().write((hub.repo_dir(repo) / "model.Q4_K_M.gguf").string());
   hub.seal(repo, kSha);
-  auto r = run_hubcap({"plan", repo, "--engine", "llama.cpp", "--gguf-type", "Q4_K_M"});
-  expect_one_line_error(r, 1);
-  EXPECT_NE(r.err.find("--config FILE"), std::string::npos) << r.err;
+  auto j = hubcap_json({"plan", repo, "--engine", "llama.cpp", "--gguf-type", "Q4_K_M", "--ctx-size", "4096", "--json"});
+  EXPECT_EQ(j["weights_source"], "GGUF tensors (the Hub), exact");
+  ASSERT_EQ(j["notes"].size(), 1u);
+  EXPECT_EQ(j["notes"][0], "no config.json: the model's shape comes from the GGUF metadata");
+  // Llama-2-7B: 32 layers x 4096 cells x (K + V) x 4096 x 2 bytes = 2 GiB.
+  EXPECT_DOUBLE_EQ(j["gpu"]["kv_cache_gib"].get<double>(), 2.0);
+  auto too_long = run_hubcap({"plan", repo, "--engine", "llama.cpp", "--gguf-type", "Q4_K_M", "--ctx-size", "8192"});
+  expect_one_line_error(too_long, 1);
+  EXPECT_NE(too_long.err.find("exceeds the model's context of 4096"), std::string::npos) << too_long.err;
 
   // With the config given, the GGUF's own tensors still size the weights.
   TempDir dir("hubcap-plan-config");
   auto config = nlohmann::json::parse(read_text(shared_config("TheBloke__Llama-2-7B-AWQ")));
   config.erase("quantization_config");
   ASSERT_TRUE(test::write_file((dir.path() / "config.json").string(), config.dump()));
-  auto j = hubcap_json({"plan", repo, "--engine", "llama.cpp", "--gguf-type", "Q4_K_M", "--config",
-                        (dir.path() / "config.json").string(), "--json"});
-  EXPECT_EQ(j["weights_source"], "GGUF tensors (the Hub), exact");
-  EXPECT_EQ(j["weights_estimated"], false);
+  auto with_config = hubcap_json({"plan", repo, "--engine", "llama.cpp", "--gguf-type", "Q4_K_M", "--config",
+                                  (dir.path() / "config.json").string(), "--json"});
+  EXPECT_EQ(with_config["weights_source"], "GGUF tensors (the Hub), exact");
+  EXPECT_EQ(with_config["weights_estimated"], false);
+  EXPECT_FALSE(with_config.contains("notes"));
 }
 
 }  // namespace
