@@ -385,10 +385,12 @@ std::optional<std::string> GgufMetadata::get_string(std::string_view key) const 
 }
 
 Result<GgufFile> read_gguf(RangeReader& reader) {
-  // Names the source once; reader errors usually name it already.
-  auto located = [&](const Error& e) {
-    std::string source = reader.describe();
-    return e.message.starts_with(source + ":") ? e : with_context(source, e);
+  // Names the source once, in front: reader errors name it already, and
+  // the parser may have put its own context before theirs.
+  auto located = [&](Error e) {
+    const std::string prefix = reader.describe() + ": ";
+    if (size_t inner = e.message.find(prefix); inner != std::string::npos) e.message.erase(inner, prefix.size());
+    return with_context(reader.describe(), e);
   };
   auto cursor = GgufCursor::open(reader);
   if (!cursor) return located(cursor.error());
