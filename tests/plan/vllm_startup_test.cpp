@@ -46,7 +46,8 @@ PlanSettings settings_of(const nlohmann::json& run) {
   st.gpu_memory_utilization = s.value("gpu_memory_utilization", 0.9);
   st.kv_cache_dtype = s.value("kv_cache_dtype", "auto");
   st.enforce_eager = s.value("enforce_eager", false);
-  st.cuda_graphs_in_budget = s.value("cuda_graphs_in_budget", true);
+  st.vllm_version = run["settings"].value("vllm_version", "");
+  st.sampler = s.value("sampler", "auto");
   return st;
 }
 
