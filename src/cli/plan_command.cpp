@@ -172,6 +172,7 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--block-size", s.block_size, "KV cache block size in tokens");
   cmd->add_flag("--enforce-eager", s.enforce_eager, "no CUDA graphs");
   cmd->add_option("--engine", s.engine, "serving engine: vllm or llama.cpp");
+  cmd->add_option("--vllm-version", s.vllm_version, "vLLM release whose memory accounting to follow, e.g. 0.10 (default: the newest)");
   cmd->add_option("--ctx-size", a->llama.n_ctx, "llama.cpp: context cells (default --max-model-len, else 4096)");
   cmd->add_option("--cache-type-k", a->llama.cache_type_k, "llama.cpp: K cache type (f16, q8_0, q4_0, ...)");
   cmd->add_option("--cache-type-v", a->llama.cache_type_v, "llama.cpp: V cache type (f16, q8_0, q4_0, ...)");
