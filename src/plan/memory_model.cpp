@@ -66,6 +66,13 @@ Result<WeightsSummary> model_weights(const nlohmann::json& config, const Weights
   return std::move(count->stored);
 }
 
+// Blackwell GPUs run MXFP4 experts natively; NVIDIA GPUs before them get the
+// padded Marlin/Triton layout (AMD's ROCm path is not modelled).
+bool pads_mxfp4(const GpuSpec& gpu) {
+  const bool blackwell = gpu.name.rfind("B", 0) == 0 || gpu.name.rfind("RTX 50", 0) == 0;
+  return gpu.vendor != "amd" && !blackwell;
+}
+
 // One PP stage's memory and KV cache.
 struct StagePlan {
   PerGpuMemory mem;
@@ -166,7 +173,8 @@ Result<PlanReport> plan_model(const nlohmann::json& config, const WeightsSummary
 
   auto weights = model_weights(config, exact_weights, r);
   if (!weights.ok()) return weights.error();
-  SplitSettings split{r.tp, r.pp, r.dp, dtype->bytes, st.quantization == "fp8" && s.quantization.empty()};
+  SplitSettings split{r.tp, r.pp, r.dp, dtype->bytes, st.quantization == "fp8" && s.quantization.empty(),
+                      r.expert_parallel, pads_mxfp4(r.gpu)};
   const auto stage_weights = weight_bytes_per_stage(*weights, s, split);
   const auto stages = pp_stages(s.layers, r.pp);
 
