@@ -33,7 +33,7 @@ Result<VllmBehaviour> vllm_behaviour(const std::string& version, const std::stri
       return usage_error("cannot read --vllm-version '" + version + "' (expected X.Y such as 0.10 or 0.21.1)");
     b.v1_engine = r.at_least(0, 8);
     b.cuda_graphs_in_budget = r.at_least(0, 21);
-    b.flashinfer_sampler = b.v1_engine && !r.at_least(0, 11);
+    b.flashinfer_sampler = b.v1_engine && (!r.at_least(0, 11) || r.at_least(0, 29));
   }
   if (sampler == "flashinfer") b.flashinfer_sampler = true;
   else if (sampler == "pytorch") b.flashinfer_sampler = false;

@@ -20,10 +20,13 @@ struct VllmBehaviour {
   // releases captured the graphs after sizing the KV cache, outside the budget.
   bool cuda_graphs_in_budget = true;
   // The sampler pass of the profile run uses FlashInfer's top-k/top-p kernel
-  // (0.8 to 0.10 when FlashInfer is installed, as in the vllm-openai images;
-  // from 0.11 it is opt-in through VLLM_USE_FLASHINFER_SAMPLER=1) rather than
-  // PyTorch's sort-based top-k/top-p, whose sort buffers are far larger.
-  bool flashinfer_sampler = false;
+  // rather than PyTorch's sort-based top-k/top-p, whose sort buffers are far
+  // larger: 0.8 to 0.10 when FlashInfer is installed (as in the vllm-openai
+  // images); 0.11 made it opt-in (VLLM_USE_FLASHINFER_SAMPLER=1; the 0.15.1
+  // log has no "Using FlashInfer for top-p & top-k sampling" line); the
+  // 0.29.0 log shows it on by default again. Releases in between are taken
+  // as opt-in, for want of a log that says otherwise.
+  bool flashinfer_sampler = true;
 };
 
 // Behaviour of release `version` ("0.10", "0.10.1.1", "v0.21.0"; empty: the

@@ -13,7 +13,7 @@ TEST(VllmVersion, NewestByDefault) {
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE(b->v1_engine);
   EXPECT_TRUE(b->cuda_graphs_in_budget);
-  EXPECT_FALSE(b->flashinfer_sampler);
+  EXPECT_TRUE(b->flashinfer_sampler);
 }
 
 TEST(VllmVersion, ReleaseBoundaries) {
@@ -23,6 +23,8 @@ TEST(VllmVersion, ReleaseBoundaries) {
   EXPECT_TRUE(vllm_behaviour("v0.10.1.1")->flashinfer_sampler);
   EXPECT_FALSE(vllm_behaviour("0.10.1")->cuda_graphs_in_budget);
   EXPECT_FALSE(vllm_behaviour("0.11.0")->flashinfer_sampler);
+  EXPECT_FALSE(vllm_behaviour("0.28.1")->flashinfer_sampler);
+  EXPECT_TRUE(vllm_behaviour("0.29.0")->flashinfer_sampler);
   EXPECT_FALSE(vllm_behaviour("0.20.2")->cuda_graphs_in_budget);
   EXPECT_TRUE(vllm_behaviour("0.21.0")->cuda_graphs_in_budget);
   EXPECT_TRUE(vllm_behaviour("1.0")->cuda_graphs_in_budget);
