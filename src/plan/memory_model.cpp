@@ -9,6 +9,7 @@
 #include "plan/plan_validate.h"
 #include "plan/runtime_memory.h"
 #include "plan/vllm_command.h"
+#include "plan/vllm_version.h"
 #include "plan/weight_split.h"
 
 namespace hubcap {
@@ -35,12 +36,20 @@ Result<Dtype> activation_dtype(const ModelShape& s, const std::string& requested
   return Dtype{name, 2};
 }
 
-// Engine defaults that depend on the GPU (vLLM's serve defaults).
-void apply_defaults(const ModelShape& s, const PlanSettings& st, const GpuSpec& gpu, PlanReport& r) {
-  const bool big_gpu = gpu.memory_gib >= 70 && gpu.name.rfind("A100", 0) != 0;
+// V0 enabled chunked prefill by default only from this context length up.
+constexpr uint64_t kV0ChunkedPrefillFromLen = 32768;
+
+// Engine defaults that depend on the GPU (vLLM's serve defaults: V1 gives GPUs
+// of 70 GiB or more, A100 excepted, larger steps; V0 profiled a whole
+// max_model_len prompt unless chunked prefill was on).
+void apply_defaults(const ModelShape& s, const PlanSettings& st, const GpuSpec& gpu, const VllmBehaviour& vb,
+                    PlanReport& r) {
+  const bool big_gpu = vb.v1_engine && gpu.memory_gib >= 70 && gpu.name.rfind("A100", 0) != 0;
   r.max_model_len = st.max_model_len ? uint64_t(st.max_model_len) : s.max_position_embeddings;
+  uint64_t batched = big_gpu ? 8192 : 2048;
+  if (!vb.v1_engine && r.max_model_len < kV0ChunkedPrefillFromLen) batched = std::max<uint64_t>(r.max_model_len, 2048);
   r.max_num_seqs = st.max_num_seqs ? uint64_t(st.max_num_seqs) : (big_gpu ? 1024 : 256);
-  r.max_num_batched_tokens = st.max_num_batched_tokens ? uint64_t(st.max_num_batched_tokens) : (big_gpu ? 8192 : 2048);
+  r.max_num_batched_tokens = st.max_num_batched_tokens ? uint64_t(st.max_num_batched_tokens) : batched;
   r.max_num_seqs = std::min(r.max_num_seqs, r.max_num_batched_tokens);
   r.block_size = st.block_size ? st.block_size : (s.mla() ? 64 : 16);
 }
@@ -57,6 +66,13 @@ Result<WeightsSummary> model_weights(const nlohmann::json& config, const Weights
   return std::move(count->stored);
 }
 
+// Blackwell GPUs run MXFP4 experts natively; NVIDIA GPUs before them get the
+// padded Marlin/Triton layout (AMD's ROCm path is not modelled).
+bool pads_mxfp4(const GpuSpec& gpu) {
+  const bool blackwell = gpu.name.rfind("B", 0) == 0 || gpu.name.rfind("RTX 50", 0) == 0;
+  return gpu.vendor != "amd" && !blackwell;
+}
+
 // One PP stage's memory and KV cache.
 struct StagePlan {
   PerGpuMemory mem;
@@ -64,19 +80,20 @@ struct StagePlan {
   KvAllocation kv;
 };
 
-StagePlan plan_stage(const ModelShape& s, const PlanSettings& st, const PlanReport& r, uint64_t weights,
+StagePlan plan_stage(const ModelShape& s, const PlanSettings& st, const VllmBehaviour& vb, const PlanReport& r,
+                     uint64_t weights,
                      const StageLayers& layers, bool last, uint64_t kv_element_bytes, uint64_t dtype_bytes) {
   StagePlan p;
   p.mem.total = uint64_t(r.gpu.memory_gib * kGiB);
   p.mem.budget = uint64_t(std::floor(r.gpu.memory_gib * st.gpu_memory_utilization * kGiB));
   RuntimeInputs in{r.tp, r.pp, r.dp, r.expert_parallel, dtype_bytes, r.max_num_batched_tokens, r.max_num_seqs,
-                   layers.count, last, st.enforce_eager};
+                   layers.count, last, st.enforce_eager, vb.v1_engine, vb.flashinfer_sampler};
   p.mem.weights = weights;
   p.mem.activation = activation_peak_bytes(s, in);
   p.mem.non_torch = non_torch_bytes(in);
   p.mem.cuda_graph = cuda_graph_bytes(s, in);
   int64_t used = int64_t(p.mem.weights + p.mem.activation + p.mem.non_torch) +
-                 (st.cuda_graphs_in_budget ? int64_t(p.mem.cuda_graph) : 0);
+                 (vb.cuda_graphs_in_budget ? int64_t(p.mem.cuda_graph) : 0);
   p.mem.kv_cache = int64_t(p.mem.budget) - used;
   p.layout = kv_layout(s, kv_element_bytes, r.tp, layers.first, layers.count, r.block_size);
   p.kv = allocate_kv(p.layout, uint64_t(std::max<int64_t>(p.mem.kv_cache, 0)), r.max_model_len,
@@ -150,18 +167,21 @@ Result<PlanReport> plan_model(const nlohmann::json& config, const WeightsSummary
   r.kv_cache_dtype = st.kv_cache_dtype;
   auto kv_bytes = kv_element_bytes(st.kv_cache_dtype, dtype->bytes);
   if (!kv_bytes.ok()) return kv_bytes.error();
-  apply_defaults(s, st, r.gpu, r);
+  auto behaviour = vllm_behaviour(st.vllm_version, st.sampler);
+  if (!behaviour.ok()) return behaviour.error();
+  apply_defaults(s, st, r.gpu, *behaviour, r);
 
   auto weights = model_weights(config, exact_weights, r);
   if (!weights.ok()) return weights.error();
-  SplitSettings split{r.tp, r.pp, r.dp, dtype->bytes, st.quantization == "fp8" && s.quantization.empty()};
+  SplitSettings split{r.tp, r.pp, r.dp, dtype->bytes, st.quantization == "fp8" && s.quantization.empty(),
+                      r.expert_parallel, pads_mxfp4(r.gpu)};
   const auto stage_weights = weight_bytes_per_stage(*weights, s, split);
   const auto stages = pp_stages(s.layers, r.pp);
 
   // vLLM sizes every worker's KV cache by the most constrained one.
   std::optional<StagePlan> worst;
   for (size_t i = 0; i < stages.size(); ++i) {
-    StagePlan p = plan_stage(s, st, r, stage_weights[i], stages[i], i + 1 == stages.size(), *kv_bytes, dtype->bytes);
+    StagePlan p = plan_stage(s, st, *behaviour, r, stage_weights[i], stages[i], i + 1 == stages.size(), *kv_bytes, dtype->bytes);
     if (!worst || p.kv.num_blocks < worst->kv.num_blocks ||
         (p.kv.num_blocks == worst->kv.num_blocks && p.mem.kv_cache < worst->mem.kv_cache))
       worst = p;

@@ -12,15 +12,26 @@ constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kHiddenBuffers = 3;
 // Fused MoE processes tokens in chunks of at most this many (VLLM_FUSED_MOE_CHUNK_SIZE).
 constexpr uint64_t kMoeChunkTokens = 32768;
-// Bytes per logit in the sampler's dummy pass: the bf16 logits, their fp32
-// copy, the softmax probabilities and the sampling noise / sort scratch.
-constexpr uint64_t kSamplerBytesPerLogit = 14;
-// Non-torch growth (cuBLAS and attention workspaces; NCCL and custom
-// all-reduce buffers with several GPUs). Published profiles put it between
-// 0.16 and 0.43 GiB, with no clear trend in TP (0.25 GiB at TP 2, 0.34-0.43 at
-// TP 4, 0.16-0.35 at TP 1): the median of those, plus a small NCCL share.
-constexpr uint64_t kNonTorchBase = 300 * kMiB;
-constexpr uint64_t kNonTorchDistributed = 50 * kMiB;
+// Bytes per logit alive at the peak of the profile's sampler pass, which
+// samples max_num_seqs rows with top-k and top-p set (gpu_model_runner's
+// _dummy_sampler_run). Both paths hold the bf16 logits from compute_logits (2)
+// and the sampler's fp32 copy (4). FlashInfer's kernel adds only the softmax
+// probabilities (4). PyTorch's top-k/top-p sorts every row: sorted fp32 values
+// (4), int64 indices (8) and the radix sort's double buffers for both (12).
+// Published V1 logs (vLLM 0.10.1, Qwen2-7B, 256 rows x 152064 logits) leave
+// 0.36 GiB + non-torch with FlashInfer and about 1.3 GiB without it.
+constexpr uint64_t kFlashinferSamplerBytesPerLogit = 2 + 4 + 4;
+constexpr uint64_t kTorchSamplerBytesPerLogit = 2 + 4 + 4 + 8 + 12;
+// Non-torch growth: cuBLAS and attention workspaces, plus NCCL and custom
+// all-reduce buffers with several GPUs. The V0 worker measured it from before
+// CUDA initialisation, so it includes the CUDA context: V0 profiles log
+// 0.16-0.43 GiB (median 0.30). V1 measures it from after initialisation: the
+// vLLM 0.10.1 logs (A100, Qwen2-7B) leave 0.13-0.17 GiB at TP 1 and
+// 0.26-0.28 GiB at TP 2 once weights, KV cache and sampler are taken out.
+constexpr uint64_t kNonTorchV0 = 300 * kMiB;
+constexpr uint64_t kNonTorchV0Distributed = 50 * kMiB;
+constexpr uint64_t kNonTorchV1 = 150 * kMiB;
+constexpr uint64_t kNonTorchV1Distributed = 120 * kMiB;
 // CUDA graphs: bookkeeping per captured piece (one piece per layer per size),
 // plus the output buffers of the largest captured batch.
 constexpr uint64_t kGraphBytesPerPiece = 64 * 1024;
@@ -55,7 +66,8 @@ uint64_t forward_activation_bytes(const ModelShape& s, const RuntimeInputs& in) 
 uint64_t sampler_activation_bytes(const ModelShape& s, const RuntimeInputs& in) {
   if (!in.last_stage) return 0;
   const uint64_t rows = std::min(in.max_num_seqs, in.max_num_batched_tokens);
-  return rows * s.vocab * kSamplerBytesPerLogit;
+  const uint64_t per_logit = in.flashinfer_sampler ? kFlashinferSamplerBytesPerLogit : kTorchSamplerBytesPerLogit;
+  return rows * s.vocab * per_logit;
 }
 
 uint64_t activation_peak_bytes(const ModelShape& s, const RuntimeInputs& in) {
@@ -63,7 +75,9 @@ uint64_t activation_peak_bytes(const ModelShape& s, const RuntimeInputs& in) {
 }
 
 uint64_t non_torch_bytes(const RuntimeInputs& in) {
-  return kNonTorchBase + (in.tp * in.pp * in.dp > 1 ? kNonTorchDistributed : 0);
+  const bool distributed = in.tp * in.pp * in.dp > 1;
+  if (!in.v1_engine) return kNonTorchV0 + (distributed ? kNonTorchV0Distributed : 0);
+  return kNonTorchV1 + (distributed ? kNonTorchV1Distributed : 0);
 }
 
 uint64_t cuda_graph_max_capture_size(const RuntimeInputs& in) {

@@ -24,6 +24,8 @@ struct RuntimeInputs {
   uint64_t layers_on_gpu = 0;   // layers of this PP stage
   bool last_stage = true;       // holds lm_head and runs the sampler
   bool enforce_eager = false;
+  bool v1_engine = true;           // see VllmBehaviour
+  bool flashinfer_sampler = false; // see VllmBehaviour
 };
 
 // Peak bytes the profile run's forward pass allocates beyond the weights.

@@ -49,6 +49,34 @@ uint64_t loaded_bytes(const TensorInfo& t, const TensorRole& role, const SplitSe
 }
 
 uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t round_up(uint64_t a, uint64_t b) { return ceil_div(a, b) * b; }
+
+// vLLM's mxfp4.py pads MXFP4 experts for the Marlin MoE kernel, which needs
+// n % 256 == 0 and k % 128 == 0 in both GEMMs: the per-rank intermediate
+// size goes up to a multiple of 128 and the hidden size to a multiple of 256
+// (gpt-oss: 2880 -> 2944 and 3072). Blocks and scales grow along both
+// dimensions, the gate_up bias along the intermediate one, the down bias
+// along the hidden one. Checked against the logged "Model loading took" of
+// gpt-oss-20b (A100, 0.19: 13.72 GiB) and gpt-oss-120b (H100, 0.10.1:
+// 65.97 GiB; 4 x A100 TP 4, 0.10.1.1: 17.22 GiB).
+constexpr uint64_t kMarlinIntermediateTile = 128;
+constexpr uint64_t kMarlinHiddenTile = 256;
+
+struct Ratio {
+  uint64_t num = 1, den = 1;
+};
+
+Ratio mxfp4_padding(const TensorInfo& t, const ModelShape& shape, const SplitSettings& s) {
+  const uint64_t ranks = s.expert_parallel ? 1 : s.tp * s.dp;
+  const uint64_t inter = ceil_div(shape.moe_intermediate, ranks);
+  if (inter == 0 || shape.hidden == 0) return {};
+  const Ratio i{round_up(inter, kMarlinIntermediateTile), inter};
+  const Ratio h{round_up(shape.hidden, kMarlinHiddenTile), shape.hidden};
+  const bool bias = t.shape.size() <= 2;
+  if (contains(t.name, "gate_up")) return bias ? i : Ratio{i.num * h.num, i.den * h.den};
+  if (contains(t.name, "down")) return bias ? h : Ratio{i.num * h.num, i.den * h.den};
+  return {};
+}
 
 // Bytes of one tensor on one GPU.
 uint64_t shard_bytes(const TensorInfo& t, const TensorRole& role, const ModelShape& shape, const SplitSettings& s) {
@@ -56,7 +84,12 @@ uint64_t shard_bytes(const TensorInfo& t, const TensorRole& role, const ModelSha
   switch (role.placement) {
     case Placement::kReplicate: return bytes;
     case Placement::kShard: return ceil_div(bytes, s.tp);
-    case Placement::kExperts: return ceil_div(bytes, s.tp * s.dp);
+    case Placement::kExperts: {
+      const uint64_t shard = ceil_div(bytes, s.tp * s.dp);
+      if (!s.mxfp4_padded || shape.quantization != "mxfp4") return shard;
+      const Ratio r = mxfp4_padding(t, shape, s);
+      return shard / r.den * r.num + shard % r.den * r.num / r.den;
+    }
     case Placement::kKvProj: {
       if (shape.kv_heads >= s.tp) return ceil_div(bytes, s.tp);
       return ceil_div(bytes, shape.kv_heads);  // one replicated head per rank

@@ -18,6 +18,10 @@ struct SplitSettings {
   uint64_t tp = 1, pp = 1, dp = 1;
   uint64_t dtype_bytes = 2;     // activation dtype: unquantized float tensors are loaded in it
   bool runtime_fp8 = false;     // --quantization fp8 on an unquantized checkpoint
+  bool expert_parallel = false; // whole experts per rank rather than slices
+  // MXFP4 experts repacked for the Marlin / Triton kernels of GPUs without
+  // native FP4 (everything before Blackwell): padded to kernel tile sizes.
+  bool mxfp4_padded = false;
 };
 
 // Layers of each PP stage as vLLM assigns them (the remainder goes to the

@@ -46,7 +46,8 @@ PlanSettings settings_of(const nlohmann::json& run) {
   st.gpu_memory_utilization = s.value("gpu_memory_utilization", 0.9);
   st.kv_cache_dtype = s.value("kv_cache_dtype", "auto");
   st.enforce_eager = s.value("enforce_eager", false);
-  st.cuda_graphs_in_budget = s.value("cuda_graphs_in_budget", true);
+  st.vllm_version = run["settings"].value("vllm_version", "");
+  st.sampler = s.value("sampler", "auto");
   return st;
 }
 
@@ -85,22 +86,27 @@ TEST(VllmStartup, PlannerAgainstPublishedLogs) {
   ASSERT_GE(runs.size(), 8u);
   const std::vector<std::string> fields = {"weights_gib", "kv_cache_gib", "kv_cache_tokens", "max_concurrency"};
   std::map<std::string, std::pair<double, int>> abs_error;  // field -> (sum of |error| %, runs)
-  std::string table = fmt::format("{:<26} {:>22} {:>22} {:>24} {:>20}\n", "run", "weights GiB", "KV GiB",
-                                  "KV tokens", "concurrency");
+  // Printed as the Markdown table of tests/plan/data/README.md.
+  std::string table = "| run | GPU, vLLM | weights GiB | KV GiB | KV tokens | concurrency |\n|---|---|---|---|---|---|\n";
   for (const auto& run : runs) {
     Predicted p = predict(run);
-    std::string line = fmt::format("{:<26}", run["id"].get<std::string>());
+    const std::string gpu = run["gpu"].is_null() ? "(KV memory given)" : run["gpu"].get<std::string>();
+    const int tp = run["settings"].value("tp", 1);
+    std::string line = fmt::format("| {} | {}{}, {} |", run["id"].get<std::string>(), tp > 1 ? fmt::format("{} x ", tp) : "",
+                                   gpu, run["vllm_version"].get<std::string>());
     for (const auto& f : fields) {
       auto logged = number(run["logged"], f.c_str());
       if (!logged || !p.values.count(f)) {
-        line += fmt::format(" {:>22}", "-");
+        line += " - |";
         continue;
       }
       const double predicted = p.values[f];
       const double error = (predicted - *logged) / *logged * 100.0;
       abs_error[f].first += std::fabs(error);
       abs_error[f].second += 1;
-      line += fmt::format(" {:>10.4g} vs {:<7.4g}{:+.1f}%", predicted, *logged, error);
+      const bool tokens = f == "kv_cache_tokens";
+      line += tokens ? fmt::format(" {:.0f} vs {:.0f} ({:+.1f}) |", predicted, *logged, error)
+                     : fmt::format(" {:.2f} vs {:.2f} ({:+.1f}) |", predicted, *logged, error);
       const std::string tol_key = tolerance_key(f);
       auto tol = number(run["tolerance_pct"], tol_key.c_str());
       ASSERT_TRUE(tol.has_value()) << run["id"] << " has no tolerance for " << f;
@@ -109,9 +115,9 @@ TEST(VllmStartup, PlannerAgainstPublishedLogs) {
     }
     table += line + "\n";
   }
-  table += "mean absolute error:";
+  table += "| **mean absolute error** | |";
   for (const auto& f : fields)
-    table += fmt::format("  {} {:.2f}% ({} runs)", f, abs_error[f].first / std::max(1, abs_error[f].second),
+    table += fmt::format(" **{:.2f} %** ({}) |", abs_error[f].first / std::max(1, abs_error[f].second),
                          abs_error[f].second);
   std::cout << table << "\n";
 }
