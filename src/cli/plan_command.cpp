@@ -311,6 +311,7 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--kv-fraction", a->candle.kv_fraction, "candle-vllm: KV cache as this share of the memory free after loading");
   cmd->add_option("--isq", a->candle.isq, "candle-vllm: in-situ quantization (q4k, q8_0, ...)");
   cmd->add_option("--vllm-version", s.vllm_version, "vLLM release whose memory accounting to follow, e.g. 0.10 (default: the newest)");
+  cmd->add_option("--sampler", s.sampler, "vLLM's top-k/top-p sampler in the profile: auto (by version), flashinfer, pytorch");
   cmd->add_option("--ctx-size", a->llama.n_ctx, "llama.cpp: context cells (default --max-model-len, else 4096)");
   cmd->add_option("--cache-type-k", a->llama.cache_type_k, "llama.cpp: K cache type (f16, q8_0, q4_0, ...)");
   cmd->add_option("--cache-type-v", a->llama.cache_type_v, "llama.cpp: V cache type (f16, q8_0, q4_0, ...)");

@@ -73,8 +73,8 @@ Ratio mxfp4_padding(const TensorInfo& t, const ModelShape& shape, const SplitSet
   const Ratio i{round_up(inter, kMarlinIntermediateTile), inter};
   const Ratio h{round_up(shape.hidden, kMarlinHiddenTile), shape.hidden};
   const bool bias = t.shape.size() <= 2;
-  if (contains(t.name, "gate_up")) return bias ? i : Ratio{i.num * h.num, i.den * h.den};
-  if (contains(t.name, "down")) return bias ? h : Ratio{i.num * h.num, i.den * h.den};
+  if (t.name.find("gate_up") != std::string::npos) return bias ? i : Ratio{i.num * h.num, i.den * h.den};
+  if (is_down_projection_tensor(t.name)) return bias ? h : Ratio{i.num * h.num, i.den * h.den};
   return {};
 }
 

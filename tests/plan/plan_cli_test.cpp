@@ -81,6 +81,7 @@ TEST(PlanCli, BadInputIsOneLineAndExitOne) {
       {"plan meta-llama/Llama-3.1-8B --gpu H100 --pp 40", "exceeds the model's 32 layers"},
       {"plan meta-llama/Llama-3.1-8B --gpu H100 --kv-cache-dtype int3", "fp8_e5m2"},
       {"plan meta-llama/Llama-3.1-8B --gpu H100 --vllm-version ten", "expected X.Y such as 0.10"},
+      {"plan meta-llama/Llama-3.1-8B --gpu H100 --sampler triton", "flashinfer"},
       {"plan no-such/model --gpu H100", "not in hubcap's catalog"},
       {"plan meta-llama/Llama-3.1-8B", "give --gpu NAME"},
       {"plan meta-llama/Llama-3.1-8B --engine sglang --gpu H100", "not supported"},
