@@ -10,7 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -19,23 +18,15 @@
 #include "store/downloader.h"
 #include "store/sha256.h"
 #include "support/local_hub.h"
+#include "support/random_bytes.h"
 
 namespace hubcap {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::LocalHub;
+using testing::random_bytes;
 using testing::TempDir;
-
-std::string random_bytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = rng();
-    std::memcpy(out.data() + i, &v, std::min<size_t>(8, n - i));
-  }
-  return out;
-}
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
