@@ -67,7 +67,7 @@ struct DownloadOptions {
   // Memory held per such file: about 2 x max_ranges_per_file chunks.
   uint64_t range_chunk_bytes = 16ull << 20;
   size_t max_ranges_per_file = 8;
-  size_t max_connections = 16;  // for the whole download: files x ranges stays under it
+  size_t max_connections = 8;  // for the whole download (as aria2c -x8): files x ranges stays under it
   int max_attempts_per_file = 6;  // connections tried for one file, or one range (resuming each time)
   long backoff_ms = 200;          // first pause between them, doubling, capped at 5 s
   DownloadProgress progress;

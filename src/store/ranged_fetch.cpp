@@ -94,27 +94,44 @@ class Transfer {
     return false;
   }
 
-  // Chunk i's bytes, resuming within the chunk after a failure.
+  // Chunk i's bytes not yet written, resuming within the chunk after a
+  // failure. While chunk i is the next to write, bytes go straight to the
+  // file (write_head) instead of being held.
   Result<std::string> fetch_chunk(size_t i) {
     uint64_t first = sequencer_.chunk_first(i), length = sequencer_.chunk_last(i) - first + 1;
-    std::string bytes;
-    bytes.reserve(static_cast<size_t>(length));
+    std::string held;
+    uint64_t got = 0;  // bytes of the chunk received: written at the head, or held
+    std::optional<Error> write_error;
+    auto take = [&](std::string_view piece) {
+      if (held.empty() && !write_error) {  // once held bytes exist, they must go first: deliver() takes them
+        auto direct = sequencer_.write_head(i, piece);
+        if (!direct) write_error = direct.error();
+        if (!direct || *direct) return direct.ok();
+      }
+      if (held.empty()) {
+        if (held.capacity() == 0) held = sequencer_.spare_buffer();
+        held.reserve(static_cast<size_t>(length - got));
+      }
+      held.append(piece);  // the client never passes more than the range asked
+      return true;
+    };
     for (int attempt = 1;; ++attempt) {
       HttpRequest request = options_.make_request();
-      request.range = ByteRange{first + bytes.size(), length - bytes.size()};
+      request.range = ByteRange{first + got, length - got};
       uint64_t unreported = 0;
       BodySink sink = [&](std::string_view piece) {
-        if (halted()) return false;
-        bytes.append(piece);  // the client never passes more than the range asked
+        if (halted() || !take(piece)) return false;
+        got += piece.size();
         unreported += piece.size();
         if (unreported >= kReportBytes) report(unreported);
         return true;
       };
       auto response = http_get_stream(request, sink, default_http_options());
       report(unreported);
+      if (write_error) return *write_error;
       if (response && response->status == 200) ranges_ignored_ = true;
       if (halted()) return Error{"stopped"};
-      if (response && response->status == 206 && bytes.size() == length) return bytes;
+      if (response && response->status == 206 && got == length) return held;
       bool retryable = !response || response->status / 100 == 2 || is_retryable_status(response->status);
       std::string why = !response ? response.error().message
                         : response->status / 100 == 2
