@@ -58,11 +58,19 @@ TEST(ChunkSequencer, ParallelRangesLandInOrderAndHash) {
   EXPECT_EQ(*read_text_file(blob_path(repo, id), 200000), data);
 }
 
-TEST(ChunkSequencer, WrongLengthPoisonsTheTransfer) {
+// A fresh blob of `size` pattern bytes and its open writer.
+struct FreshBlob {
+  explicit FreshBlob(size_t size)
+      : data(pattern_bytes(size)), repo(tmp.path() + "/models--org--m"), writer(BlobWriter::open(repo, sha(data), size)) {}
   test::ScratchDir tmp;
-  std::string data = pattern_bytes(10000);
-  auto writer = BlobWriter::open(tmp.path() + "/models--org--m", sha(data), data.size());
-  ASSERT_TRUE(writer.ok());
+  std::string data, repo;
+  Result<BlobWriter> writer;
+};
+
+TEST(ChunkSequencer, WrongLengthPoisonsTheTransfer) {
+  FreshBlob blob(10000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
   ChunkSequencer seq(*writer, 4000, 4);
   EXPECT_FALSE(seq.deliver(1, "short").ok());
   EXPECT_FALSE(seq.deliver(0, data.substr(0, 4000)).ok());
@@ -71,10 +79,9 @@ TEST(ChunkSequencer, WrongLengthPoisonsTheTransfer) {
 }
 
 TEST(ChunkSequencer, DuplicateAndOutOfRangeChunksAreErrors) {
-  test::ScratchDir tmp;
-  std::string data = pattern_bytes(8000);
-  auto writer = BlobWriter::open(tmp.path() + "/models--org--m", sha(data), data.size());
-  ASSERT_TRUE(writer.ok());
+  FreshBlob blob(8000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
   ChunkSequencer seq(*writer, 4000, 4);
   ASSERT_TRUE(seq.deliver(0, data.substr(0, 4000)).ok());
   EXPECT_FALSE(seq.deliver(0, data.substr(0, 4000)).ok());
@@ -88,11 +95,9 @@ std::string written(const Result<bool>& r) {
 }
 
 TEST(ChunkSequencer, HeadChunkStreamsStraightToTheFile) {
-  test::ScratchDir tmp;
-  std::string repo = tmp.path() + "/models--org--m";
-  std::string data = pattern_bytes(10000);
-  auto writer = BlobWriter::open(repo, sha(data), data.size());
-  ASSERT_TRUE(writer.ok());
+  FreshBlob blob(10000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
   ChunkSequencer seq(*writer, 4000, 4);
   EXPECT_EQ(written(seq.write_head(1, data.substr(4000, 10))), "not next");  // not next: nothing written
   EXPECT_EQ(writer->offset(), 0u);
@@ -113,10 +118,9 @@ TEST(ChunkSequencer, HeadChunkStreamsStraightToTheFile) {
 }
 
 TEST(ChunkSequencer, HeadLongerThanItsChunkPoisonsTheTransfer) {
-  test::ScratchDir tmp;
-  std::string data = pattern_bytes(8000);
-  auto writer = BlobWriter::open(tmp.path() + "/models--org--m", sha(data), data.size());
-  ASSERT_TRUE(writer.ok());
+  FreshBlob blob(8000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
   ChunkSequencer seq(*writer, 4000, 4);
   EXPECT_FALSE(seq.write_head(0, data.substr(0, 4001)).ok());
   EXPECT_FALSE(seq.deliver(1, data.substr(4000)).ok());
@@ -124,10 +128,9 @@ TEST(ChunkSequencer, HeadLongerThanItsChunkPoisonsTheTransfer) {
 }
 
 TEST(ChunkSequencer, FailWakesABlockedWorker) {
-  test::ScratchDir tmp;
-  std::string data = pattern_bytes(10000);
-  auto writer = BlobWriter::open(tmp.path() + "/models--org--m", sha(data), data.size());
-  ASSERT_TRUE(writer.ok());
+  FreshBlob blob(10000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
   ChunkSequencer seq(*writer, 1000, 2);
   std::atomic<bool> returned{false};
   Status blocked_result = ok_status();
