@@ -37,7 +37,7 @@ class ConnectionBudget {
 };
 
 struct RangedFetch {
-  uint64_t chunk_bytes = 16ull << 20;  // > 0
+  uint64_t chunk_bytes = 8ull << 20;  // > 0
   size_t max_connections = 8;          // for this file, the caller's own included
   int max_attempts_per_chunk = 6;
   long backoff_ms = 200;  // first pause before a chunk is retried, doubling, capped at 5 s
