@@ -387,7 +387,8 @@ Result<DownloadReport> download_plan(const HubClient& client, const DownloadPlan
   HUBCAP_TRY(prepare_folder(dir));
   HUBCAP_TRY(check_free_space(dir, bytes_missing(dir, plan.bundle.files)));
 
-  size_t threads = std::clamp<size_t>(options.max_parallel_files, 1, std::max<size_t>(1, plan.bundle.files.size()));
+  size_t threads = std::clamp<size_t>(std::min(options.max_parallel_files, options.max_connections), 1,
+                                      std::max<size_t>(1, plan.bundle.files.size()));
   Job job(client, plan, options, dir, local, options.max_connections > threads ? options.max_connections - threads : 0);
   DownloadReport report;
   report.plan = plan;

@@ -64,11 +64,13 @@ struct DownloadOptions {
   size_t max_parallel_files = 8;
   // An LFS file with at least two chunks left is fetched as byte ranges of
   // this size, up to max_ranges_per_file at once; 0: always one stream.
-  // Memory held per such file: at most about 2 x max_ranges_per_file chunks
-  // (128 MiB with the defaults), whatever the file size.
+  // Memory held per such file: at most about 3 x max_ranges_per_file chunks
+  // (192 MiB with the defaults), whatever the file size.
   uint64_t range_chunk_bytes = 8ull << 20;
   size_t max_ranges_per_file = 8;
-  size_t max_connections = 8;  // for the whole download (as aria2c -x8): files x ranges stays under it
+  // Connections of the whole download (as aria2c -x8): files at once
+  // (max_parallel_files, capped by this) plus the ranges of large files.
+  size_t max_connections = 8;
   int max_attempts_per_file = 6;  // connections tried for one file, or one range (resuming each time)
   long backoff_ms = 200;          // first pause between them, doubling, capped at 5 s
   DownloadProgress progress;

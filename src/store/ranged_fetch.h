@@ -12,7 +12,9 @@
 //
 // A chunk whose connection drops, stalls or gets a 429/5xx is resumed from
 // the bytes it already has, with backoff, up to max_attempts_per_chunk.
-// Memory: at most about 2 x max_connections chunks are held at once.
+// Memory: at most about 3 x max_connections chunks are held at once (chunks
+// waiting for their turn, chunks being received, emptied buffers kept for
+// reuse); the chunk being written streams straight to the file.
 #include <atomic>
 #include <cstdint>
 #include <functional>
