@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -375,7 +377,7 @@ void answer_route(const RouteContext& ctx, httplib::Response& res) {
   }
 }
 
-void answer_fault(const Fault& fault, httplib::Response& res) {
+void answer_fault(const Fault& fault, httplib::Response& res, const std::atomic<bool>& stopping) {
   switch (fault.kind) {
     case FaultKind::kServiceUnavailable:
       return send_error(res, 503, nullptr, "Service Unavailable");
@@ -390,6 +392,14 @@ void answer_fault(const Fault& fault, httplib::Response& res) {
         sink.write("partial", 7);
         return false;
       });
+      return;
+    case FaultKind::kStall:
+      res.status = 200;
+      res.set_content_provider(1 << 20, "application/octet-stream",
+                               [&stopping](size_t, size_t, httplib::DataSink&) {
+                                 while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                                 return false;
+                               });
       return;
     case FaultKind::kCutBody:
     case FaultKind::kCorruptByte:

@@ -27,8 +27,9 @@ struct RouteContext {
 void answer_route(const RouteContext& ctx, httplib::Response& res);
 
 // Answers with the injected fault instead of the real response
-// (kServiceUnavailable, kTooManyRequests, kDropConnection).
-void answer_fault(const Fault& fault, httplib::Response& res);
+// (kServiceUnavailable, kTooManyRequests, kDropConnection, kStall). A
+// stalled answer ends once `stopping` is set.
+void answer_fault(const Fault& fault, httplib::Response& res, const std::atomic<bool>& stopping);
 
 // True for the faults that damage a real answer instead of replacing it.
 bool is_body_fault(FaultKind kind);

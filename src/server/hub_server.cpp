@@ -58,6 +58,7 @@ class HubServer::Impl {
 
   void stop() {
     if (!thread_.joinable()) return;
+    stopping_ = true;  // ends stalled answers, whose threads stop() waits for
     server_.stop();
     thread_.join();
   }
@@ -88,7 +89,7 @@ class HubServer::Impl {
     if (int ms = latency_ms_.load(); ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     auto fault = take_fault(req.path);
     if (fault && !is_body_fault(fault->kind)) {
-      answer_fault(*fault, res);
+      answer_fault(*fault, res, stopping_);
     } else {
       RouteContext ctx{store_, options_, req.target, req.params, req.get_header_value("Host"),
                        req.get_header_value("Authorization"), ignore_range_ ? "" : range,
@@ -121,6 +122,7 @@ class HubServer::Impl {
   httplib::Server server_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
+  std::atomic<bool> stopping_{false};
   int port_ = 0;
   socket_t listen_socket_ = -1;
   std::atomic<bool> ignore_range_{false};

@@ -35,6 +35,7 @@ enum class FaultKind {
   kServiceUnavailable,  // 503
   kTooManyRequests,     // 429 with Retry-After
   kDropConnection,      // headers, a few body bytes, then the connection closes
+  kStall,               // headers, then no body bytes at all until the server stops
   // The real answer (Range honored), damaged:
   kCutBody,             // the connection closes after half of the body
   kCorruptByte,         // the middle byte of the body is flipped

@@ -74,6 +74,7 @@ struct Job {
 
   HttpRequest request(const std::string& path) const {
     HttpRequest r(client.file_url(plan.repo, plan.commit, path));
+    r.cancel = options.cancel;  // Ctrl-C ends a transfer even when no bytes come
     if (!client.config().token.empty()) r.headers.push_back("Authorization: Bearer " + client.config().token);
     return r;
   }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "download_fixture.h"
 #include "hub/http_client.h"
@@ -162,6 +163,26 @@ TEST_F(Ranges, CancelStopsTheChunkWorkersAndTheNextRunResumes) {
   auto resumed = download();
   ASSERT_TRUE(resumed) << resumed.error().message;
   expect_weights_right(*resumed);
+}
+
+// A server that sends headers and then nothing: Ctrl-C must not wait for
+// the stall timeout (30 s, then retries) to end the transfer.
+TEST_F(Ranges, CancelEndsAStalledTransfer) {
+  fx.hub.server().add_fault({"model.safetensors", FaultKind::kStall, 1000});
+  std::atomic<bool> cancel{false};
+  DownloadOptions o = options();
+  o.cancel = &cancel;
+  std::thread interrupt([&] {
+    // model info, tree, config.json, then the first stalled chunk request
+    while (fx.hub.server().stats().range_requests == 0) std::this_thread::yield();
+    cancel = true;
+  });
+  auto stopped = download(o);
+  interrupt.join();
+  ASSERT_TRUE(stopped) << stopped.error().message;
+  EXPECT_TRUE(stopped->cancelled);
+  EXPECT_EQ(stopped->files[1].status, FileOutcome::kCancelled);
+  EXPECT_FALSE(fs::exists(blobs() / weights_oid()));
 }
 
 TEST_F(Ranges, NonLfsFileIsCheckedAgainstItsGitOid) {
