@@ -84,6 +84,15 @@ TEST_F(Ranges, ConnectionCutMidChunkIsResumed) {
   EXPECT_EQ(report->bytes_downloaded, kWeights + kConfig.size());
 }
 
+TEST_F(Ranges, StalledChunkIsFetchedAgain) {
+  testing::ScopedEnv stall_after("HUBCAP_HTTP_LOW_SPEED_TIME_S", "1");  // give up on a silent connection after 1 s
+  fx.hub.server().add_fault({"model.safetensors", FaultKind::kStall, 1});
+  auto report = download();
+  ASSERT_TRUE(report) << report.error().message;
+  expect_weights_right(*report);
+  EXPECT_EQ(fx.hub.server().stats().range_requests, 13u);  // 12 chunks, one of them asked twice
+}
+
 TEST_F(Ranges, WrongByteIsFetchedAgainFromZero) {
   fx.hub.server().add_fault({"model.safetensors", FaultKind::kCorruptByte, 1});
   auto report = download();
