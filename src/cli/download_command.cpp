@@ -24,6 +24,7 @@ struct DownloadArgs {
   std::string repo, revision, local_dir, cache_dir;
   BundleOptions bundle;
   size_t max_workers = 8;
+  size_t connections = 8;
   bool dry_run = false, json = false;
 };
 
@@ -84,6 +85,7 @@ int run_download(const DownloadArgs& args) {
   options.cache_dir = args.cache_dir;
   options.local_dir = args.local_dir;
   options.max_parallel_files = args.max_workers;
+  options.max_connections = args.connections;
   options.cancel = &g_cancel;
   options.progress = [&printer](const DownloadEvent& e) { printer.on_event(e); };
   struct sigaction sa {};
@@ -120,6 +122,9 @@ void add_download_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--local-dir", args->local_dir, "Put plain files in this folder instead of the cache");
   cmd->add_option("--cache-dir", args->cache_dir, "Cache folder (default: $HF_HUB_CACHE or ~/.cache/huggingface/hub)");
   cmd->add_option("--max-workers", args->max_workers, "Files downloaded at once")->check(CLI::Range(1, 64));
+  cmd->add_option("--connections", args->connections,
+                  "Connections at once over all files; large files use the spare ones for parallel byte ranges")
+      ->check(CLI::Range(1, 256));
   cmd->add_flag("--dry-run", args->dry_run, "Show the plan and stop");
   cmd->add_flag("--json", args->json, "Line-delimited JSON events on stdout");
   cmd->final_callback([args, &exit_code] { exit_code = run_download(*args); });

@@ -142,6 +142,13 @@ size_t on_body(char* data, size_t size, size_t nmemb, void* user) {
   return static_cast<Transfer*>(user)->take(data, n) ? n : 0;
 }
 
+// libcurl calls this about once a second, and as bytes move: non-zero aborts.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto& t = *static_cast<Transfer*>(user);
+  if (t.request.cancel && t.request.cancel->load()) t.cancelled = true;
+  return t.cancelled ? 1 : 0;
+}
+
 size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
   size_t n = size * nmemb;
   auto& t = *static_cast<Transfer*>(user);
@@ -179,6 +186,11 @@ void set_options(Transfer& t, const HttpOptions& o, curl_slist* headers, char* e
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
   if (t.request.head) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  if (t.request.cancel) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+  }
   if (t.request.range) {
     const ByteRange& r = *t.request.range;
     uint64_t last = checked_add(r.offset, r.length - 1).value_or(UINT64_MAX);
@@ -279,8 +291,13 @@ Result<HttpResponse> perform(const HttpRequest& request, const BodySink* sink, c
     }
     std::optional<std::string> retry_after;
     if (a.result) retry_after = a.result->headers.get("Retry-After");
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(retry_delay_ms(options, attempt, retry_after, random_u64())));
+    auto wake = std::chrono::steady_clock::now() +
+                std::chrono::milliseconds(retry_delay_ms(options, attempt, retry_after, random_u64()));
+    while (std::chrono::steady_clock::now() < wake) {
+      if (request.cancel && request.cancel->load()) return Error{request.url + ": transfer cancelled"};
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(20), wake - std::chrono::steady_clock::now()));
+    }
   }
 }
 

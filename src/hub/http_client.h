@@ -8,6 +8,7 @@
 // pool, and DNS and TLS sessions are shared between them. The connection
 // cache itself is per handle because libcurl does not support sharing it
 // between concurrent threads.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -46,6 +47,9 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value" lines, e.g. Authorization
   std::optional<ByteRange> range;
   bool head = false;                       // HEAD instead of GET: no body
+  // Set (e.g. by Ctrl-C): the transfer stops within about a second even
+  // while no bytes arrive (a stalled server), failing with "cancelled".
+  const std::atomic<bool>* cancel = nullptr;
   uint64_t max_body_bytes = 256ull << 20;  // a larger 2xx body (or slice) kept in memory fails
 };
 

@@ -131,7 +131,11 @@ Result<ModelInfo> model_info_from(json j) {
 
 Result<RepoFile> tree_file(const json& entry) {
   Fields f{entry, "tree entry"};
-  RepoFile file{f.str("path"), f.count("size"), ""};
+  RepoFile file{f.str("path"), f.count("size"), "", ""};
+  if (std::string oid = f.str("oid"); is_hex40(oid)) {
+    for (char& c : oid) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    file.git_oid = std::move(oid);
+  }
   if (const json* lfs = f.find("lfs"); lfs && lfs->is_object()) {
     Fields l{*lfs, "tree entry lfs"};
     file.sha256 = l.str("oid");

@@ -50,7 +50,7 @@ Result<ModelInfo> parse_model_info(std::string_view body);
 
 // Parses one page of a tree listing into its files (directories skipped).
 // Every path must pass is_safe_repo_path(); sha256 is the LFS oid when the
-// entry has "lfs".
+// entry has "lfs"; git_oid is the entry's "oid" when it is 40 hex digits.
 Result<std::vector<RepoFile>> parse_tree_page(std::string_view body);
 
 }  // namespace hubcap

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -375,7 +377,7 @@ void answer_route(const RouteContext& ctx, httplib::Response& res) {
   }
 }
 
-void answer_fault(const Fault& fault, httplib::Response& res) {
+void answer_fault(const Fault& fault, httplib::Response& res, const std::atomic<bool>& stopping) {
   switch (fault.kind) {
     case FaultKind::kServiceUnavailable:
       return send_error(res, 503, nullptr, "Service Unavailable");
@@ -391,7 +393,46 @@ void answer_fault(const Fault& fault, httplib::Response& res) {
         return false;
       });
       return;
+    case FaultKind::kStall:
+      res.status = 200;
+      res.set_content_provider(1 << 20, "application/octet-stream",
+                               [&stopping](size_t, size_t, httplib::DataSink&) {
+                                 while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                                 return false;
+                               });
+      return;
+    case FaultKind::kCutBody:
+    case FaultKind::kCorruptByte:
+      return;  // damage_body's job
   }
+}
+
+bool is_body_fault(FaultKind kind) { return kind == FaultKind::kCutBody || kind == FaultKind::kCorruptByte; }
+
+void damage_body(const Fault& fault, httplib::Response& res) {
+  if (!res.content_provider_ || res.content_length_ == 0) return;
+  auto inner = std::move(res.content_provider_);
+  size_t middle = res.content_length_ / 2;
+  if (fault.kind == FaultKind::kCutBody) {
+    res.content_provider_ = [inner, middle](size_t offset, size_t length, httplib::DataSink& sink) {
+      if (offset >= middle) return false;  // closes the connection mid-body
+      return inner(offset, std::min(length, middle - offset), sink);
+    };
+    return;
+  }
+  res.content_provider_ = [inner, middle](size_t offset, size_t length, httplib::DataSink& sink) {
+    httplib::DataSink flipping;
+    flipping.is_writable = sink.is_writable;
+    flipping.done = sink.done;
+    size_t at = offset;
+    flipping.write = [&](const char* data, size_t n) {
+      std::string piece(data, n);
+      if (middle >= at && middle < at + n) piece[middle - at] = static_cast<char>(piece[middle - at] ^ 0x5a);
+      at += n;
+      return sink.write(piece.data(), piece.size());
+    };
+    return inner(offset, length, flipping);
+  };
 }
 
 }  // namespace hubcap

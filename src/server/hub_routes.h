@@ -26,7 +26,16 @@ struct RouteContext {
 // Answers model info, tree and resolve requests; anything else is a 404.
 void answer_route(const RouteContext& ctx, httplib::Response& res);
 
-// Answers with the injected fault instead of the real response.
-void answer_fault(const Fault& fault, httplib::Response& res);
+// Answers with the injected fault instead of the real response
+// (kServiceUnavailable, kTooManyRequests, kDropConnection, kStall). A
+// stalled answer ends once `stopping` is set.
+void answer_fault(const Fault& fault, httplib::Response& res, const std::atomic<bool>& stopping);
+
+// True for the faults that damage a real answer instead of replacing it.
+bool is_body_fault(FaultKind kind);
+
+// Applies a body fault (kCutBody, kCorruptByte) to the answer in `res`;
+// answers without a streamed body are left alone.
+void damage_body(const Fault& fault, httplib::Response& res);
 
 }  // namespace hubcap

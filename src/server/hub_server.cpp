@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -57,6 +58,7 @@ class HubServer::Impl {
 
   void stop() {
     if (!thread_.joinable()) return;
+    stopping_ = true;  // ends stalled answers, whose threads stop() waits for
     server_.stop();
     thread_.join();
   }
@@ -70,25 +72,39 @@ class HubServer::Impl {
   }
   void set_ignore_range(bool ignore) { ignore_range_ = ignore; }
   void set_latency_ms(int ms) { latency_ms_ = ms; }
-  HubServerStats stats() const { return {requests_.load(), bytes_sent_.load()}; }
+  HubServerStats stats() {
+    std::lock_guard<std::mutex> guard(faults_mu_);
+    return {requests_.load(), bytes_sent_.load(), range_requests_.load(), connections_.size()};
+  }
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res) {
     ++requests_;
+    count_connection(req);
     // httplib would cut bodies to the parsed Range by itself; the routes
     // answer Range (or ignore it) on their own, so drop its parse.
     std::string range = req.get_header_value("Range");
+    if (!range.empty()) ++range_requests_;
     const_cast<httplib::Request&>(req).ranges.clear();
     if (int ms = latency_ms_.load(); ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    if (auto fault = take_fault(req.path)) {
-      answer_fault(*fault, res);
+    auto fault = take_fault(req.path);
+    if (fault && !is_body_fault(fault->kind)) {
+      answer_fault(*fault, res, stopping_);
     } else {
       RouteContext ctx{store_, options_, req.target, req.params, req.get_header_value("Host"),
                        req.get_header_value("Authorization"), ignore_range_ ? "" : range,
                        req.method == "HEAD", bytes_sent_};
       answer_route(ctx, res);
+      if (fault) damage_body(*fault, res);
     }
     bytes_sent_ += res.body.size();
+  }
+
+  // A keep-alive connection keeps its client port: distinct ports are
+  // distinct connections (ports are not reused while a test runs).
+  void count_connection(const httplib::Request& req) {
+    std::lock_guard<std::mutex> guard(faults_mu_);
+    connections_.insert(req.remote_addr + ":" + std::to_string(req.remote_port));
   }
 
   std::optional<Fault> take_fault(const std::string& path) {
@@ -106,14 +122,17 @@ class HubServer::Impl {
   httplib::Server server_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
+  std::atomic<bool> stopping_{false};
   int port_ = 0;
   socket_t listen_socket_ = -1;
   std::atomic<bool> ignore_range_{false};
   std::atomic<int> latency_ms_{0};
   std::atomic<uint64_t> requests_{0};
   std::atomic<uint64_t> bytes_sent_{0};
-  std::mutex faults_mu_;
+  std::atomic<uint64_t> range_requests_{0};
+  std::mutex faults_mu_;  // guards faults_ and connections_
   std::vector<Fault> faults_;
+  std::set<std::string> connections_;
 };
 
 HubServer::HubServer(HubServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

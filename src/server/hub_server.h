@@ -35,6 +35,10 @@ enum class FaultKind {
   kServiceUnavailable,  // 503
   kTooManyRequests,     // 429 with Retry-After
   kDropConnection,      // headers, a few body bytes, then the connection closes
+  kStall,               // headers, then no body bytes at all until the server stops
+  // The real answer (Range honored), damaged:
+  kCutBody,             // the connection closes after half of the body
+  kCorruptByte,         // the middle byte of the body is flipped
 };
 
 // The next `count` requests whose path contains `path_contains` fail this way.
@@ -47,7 +51,9 @@ struct Fault {
 
 struct HubServerStats {
   uint64_t requests = 0;
-  uint64_t bytes_sent = 0;  // body bytes
+  uint64_t bytes_sent = 0;      // body bytes
+  uint64_t range_requests = 0;  // requests with a Range header
+  uint64_t connections = 0;     // distinct client connections (address and port) seen
 };
 
 class HubServer {

@@ -33,11 +33,12 @@ uint64_t bytes_missing(const std::string& repo_dir, const std::vector<RepoFile>&
   uint64_t total = 0;
   for (const auto& f : files) {
     uint64_t need = f.size;
-    if (is_valid_blob_id(f.sha256)) {
+    const std::string& id = f.sha256.empty() ? f.git_oid : f.sha256;
+    if (is_valid_blob_id(id)) {
       struct stat st {};
-      if (has_blob(repo_dir, f.sha256, f.size))
+      if (has_blob(repo_dir, id, f.size))
         need = 0;
-      else if (::stat(incomplete_blob_path(repo_dir, f.sha256).c_str(), &st) == 0 &&
+      else if (::stat(incomplete_blob_path(repo_dir, id).c_str(), &st) == 0 &&
                static_cast<uint64_t>(st.st_size) <= f.size)
         need = f.size - static_cast<uint64_t>(st.st_size);
     }

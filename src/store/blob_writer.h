@@ -23,10 +23,10 @@ namespace hubcap {
 // download can be skipped (another revision or tool already fetched it).
 bool has_blob(const std::string& repo_dir, std::string_view blob_id, uint64_t size);
 
-// Bytes a download of `files` still has to fetch into `repo_dir`: LFS files
-// (sha256 known, which is their etag) whose blob is present count 0, and a
-// partial blobs/{sha256}.incomplete counts only its missing tail; other
-// files count in full. For the free-space check before a download.
+// Bytes a download of `files` still has to fetch into `repo_dir`: files
+// whose blob id is known (sha256 for LFS, else the git oid) and present
+// count 0, and a partial blobs/{id}.incomplete counts only its missing tail;
+// other files count in full. For the free-space check before a download.
 uint64_t bytes_missing(const std::string& repo_dir, const std::vector<RepoFile>& files);
 
 class BlobWriter {

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/blob_writer.h"
 #include "util/result.h"
@@ -36,10 +37,22 @@ class ChunkSequencer {
   uint64_t chunk_first(size_t i) const;
   uint64_t chunk_last(size_t i) const;
 
-  // Hands over chunk i (all of its bytes). Blocks while it is too far ahead.
-  // Error when the chunk has the wrong length, was delivered twice, the
-  // writer failed, or fail() was called; after any error every call fails.
+  // While chunk i is the next one to write, its bytes may go straight to the
+  // file as they arrive (no copy held in memory): true when `bytes` were
+  // written, false (nothing written) when chunk i is not next yet. Error as
+  // for deliver(), or when more than the chunk's length would be written.
+  Result<bool> write_head(size_t i, std::string_view bytes);
+
+  // Hands over chunk i: all of its bytes, or those after what write_head()
+  // already wrote. Blocks while it is too far ahead. Error when the chunk
+  // has the wrong length, was delivered twice, the writer failed, or fail()
+  // was called; after any error every call fails.
   Status deliver(size_t i, std::string bytes);
+
+  // An emptied buffer of a chunk already written (its capacity kept), or an
+  // empty string: reusing them spares the page faults of fresh memory for
+  // every chunk. At most `window` are kept.
+  std::string spare_buffer();
 
   // Stops the transfer (a worker gave up): blocked and later calls return `error`.
   void fail(Error error);
@@ -49,13 +62,16 @@ class ChunkSequencer {
 
  private:
   Status write_ready_locked();
+  uint64_t chunk_length(size_t i) const { return chunk_last(i) - chunk_first(i) + 1; }
   BlobWriter& writer_;
   uint64_t start_, chunk_size_;
   size_t count_, window_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   size_t next_ = 0;
+  uint64_t head_written_ = 0;  // bytes of chunk next_ written by write_head()
   std::map<size_t, std::string> waiting_;
+  std::vector<std::string> spare_;
   std::optional<Error> error_;
 };
 

@@ -1,6 +1,5 @@
 #include "store/downloader.h"
 
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +14,9 @@
 #include "store/blob_writer.h"
 #include "store/cache_layout.h"
 #include "store/disk_space.h"
+#include "store/git_blob.h"
 #include "store/local_dir.h"
+#include "store/ranged_fetch.h"
 #include "store/registry.h"
 
 namespace hubcap {
@@ -26,16 +27,6 @@ namespace fs = std::filesystem;
 constexpr auto kLockTimeout = std::chrono::minutes(10);
 constexpr uint64_t kMaxSmallFile = 64ull << 20;  // non-LFS files are fetched into memory
 
-std::string hex(const unsigned char* data, unsigned len) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
-}
-
 bool regular_file_of_size(const std::string& path, uint64_t size) {
   struct stat st{};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == size;
@@ -43,13 +34,15 @@ bool regular_file_of_size(const std::string& path, uint64_t size) {
 
 // State shared by the workers of one download.
 struct Job {
-  Job(const HubClient& c, const DownloadPlan& p, const DownloadOptions& o, std::string d, bool l)
-      : client(c), plan(p), options(o), dir(std::move(d)), local(l) {}
+  Job(const HubClient& c, const DownloadPlan& p, const DownloadOptions& o, std::string d, bool l, size_t spare)
+      : client(c), plan(p), options(o), dir(std::move(d)), local(l), spare_connections(spare) {}
   const HubClient& client;
   const DownloadPlan& plan;
   const DownloadOptions& options;
   std::string dir;  // cache repo folder, or the local dir's staging folder (blobs/ inside)
   bool local = false;
+  // Connections beyond one per file worker, for byte ranges of large files.
+  ConnectionBudget spare_connections;
 
   std::mutex mu;  // guards the counters and serializes progress callbacks
   uint64_t total_done = 0;
@@ -57,10 +50,12 @@ struct Job {
 
   bool cancelled() const { return options.cancel && options.cancel->load(); }
 
-  void emit(DownloadEvent::Kind kind, const RepoFile& f, uint64_t file_bytes, uint64_t delta,
+  // `delta` (negative for bytes thrown away) moves the bundle's total.
+  void emit(DownloadEvent::Kind kind, const RepoFile& f, uint64_t file_bytes, int64_t delta,
             const std::string& message = "") {
     std::lock_guard<std::mutex> lock(mu);
-    total_done += delta;
+    total_done = delta >= 0 ? total_done + static_cast<uint64_t>(delta)
+                            : total_done - std::min(total_done, static_cast<uint64_t>(-delta));
     if (!options.progress) return;
     DownloadEvent e;
     e.kind = kind;
@@ -79,6 +74,7 @@ struct Job {
 
   HttpRequest request(const std::string& path) const {
     HttpRequest r(client.file_url(plan.repo, plan.commit, path));
+    r.cancel = options.cancel;  // Ctrl-C ends a transfer even when no bytes come
     if (!client.config().token.empty()) r.headers.push_back("Authorization: Bearer " + client.config().token);
     return r;
   }
@@ -138,10 +134,59 @@ std::optional<StreamError> stream_tail(Job& job, const RepoFile& f, BlobWriter& 
   return std::nullopt;
 }
 
-void pause_before_retry(const Job& job, int attempt) {
-  long ms = std::min<long>(5000, job.options.backoff_ms << std::min(attempt, 5));
-  for (long waited = 0; waited < ms && !job.cancelled(); waited += 20)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+// Whether the rest of `writer`'s blob is worth fetching in parallel ranges.
+bool use_ranges(const Job& job, const BlobWriter& writer) {
+  uint64_t chunk = job.options.range_chunk_bytes, left = writer.expected_size() - writer.offset();
+  return chunk > 0 && job.options.max_ranges_per_file > 1 && left / 2 >= chunk;
+}
+
+// The rest of the file as parallel byte ranges (ranged_fetch.h); falls back
+// to one stream when the server ignores Range. nullopt on success.
+std::optional<StreamError> stream_ranges(Job& job, const RepoFile& f, BlobWriter& writer) {
+  const uint64_t start = writer.offset();
+  std::atomic<uint64_t> received{0};
+  std::atomic<int64_t> last_emit_ms{0};
+  std::atomic<uint64_t> unreported{0};
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  auto flush = [&] {
+    uint64_t n = unreported.exchange(0);
+    job.count_downloaded(n);
+    job.emit(DownloadEvent::kProgress, f, std::min(f.size, start + received.load()), static_cast<int64_t>(n));
+  };
+  RangedFetch ranged;
+  ranged.chunk_bytes = job.options.range_chunk_bytes;
+  ranged.max_connections = job.options.max_ranges_per_file;
+  ranged.max_attempts_per_chunk = job.options.max_attempts_per_file;
+  ranged.backoff_ms = job.options.backoff_ms;
+  ranged.cancel = job.options.cancel;
+  ranged.budget = &job.spare_connections;
+  ranged.make_request = [&] { return job.request(f.path); };
+  ranged.on_bytes = [&](uint64_t n) {
+    received += n;
+    unreported += n;
+    int64_t now = now_ms(), last = last_emit_ms.load();
+    if (now - last >= 50 && last_emit_ms.compare_exchange_strong(last, now)) flush();
+  };
+  RangedResult result = fetch_in_ranges(writer, ranged);
+  flush();
+  // Bytes that arrived but were never written (chunks dropped on a failure)
+  // come back off the bundle's total.
+  uint64_t kept = writer.offset() - start;
+  if (received.load() > kept)
+    job.emit(DownloadEvent::kProgress, f, writer.offset(), -static_cast<int64_t>(received.load() - kept));
+  switch (result.status) {
+    case RangedStatus::kDone:
+    case RangedStatus::kCancelled:
+      return std::nullopt;
+    case RangedStatus::kRangesIgnored:
+      return stream_tail(job, f, writer);
+    case RangedStatus::kFailed:
+      break;
+  }
+  return StreamError{Error{f.path + ": " + result.error.message}, false};
 }
 
 // An LFS file: resumable stream, verified by sha256. Returns the blob id.
@@ -162,14 +207,14 @@ Result<std::string> fetch_lfs_blob(Job& job, const RepoFile& f, FileOutcome& out
     auto writer = BlobWriter::open(job.dir, id, f.size);
     if (!writer) return writer.error();
     job.emit(DownloadEvent::kStart, f, writer->offset(), attempt == 1 ? writer->offset() : 0);
-    auto failure = stream_tail(job, f, *writer);
+    auto failure = use_ranges(job, *writer) ? stream_ranges(job, f, *writer) : stream_tail(job, f, *writer);
     if (job.cancelled()) {
       out.status = FileOutcome::kCancelled;
       return Error{"cancelled"};
     }
     if (failure) {
       if (!failure->retryable || attempt >= job.options.max_attempts_per_file) return failure->error;
-      pause_before_retry(job, attempt);
+      backoff_pause(job.options.backoff_ms, attempt, job.options.cancel);
       continue;
     }
     uint64_t written = writer->offset();
@@ -179,32 +224,46 @@ Result<std::string> fetch_lfs_blob(Job& job, const RepoFile& f, FileOutcome& out
       return id;
     }
     // Wrong bytes: the .incomplete file is gone; take them back off the total.
-    job.emit(DownloadEvent::kProgress, f, 0, 0);
-    {
-      std::lock_guard<std::mutex> guard(job.mu);
-      job.total_done -= std::min(job.total_done, written);
-    }
+    job.emit(DownloadEvent::kProgress, f, 0, -static_cast<int64_t>(written));
     if (restarted_from_zero)
       return Error{f.path + ": downloaded bytes do not match the Hub's sha256 " + id + " (tried twice; nothing linked)"};
     restarted_from_zero = true;
   }
 }
 
-// A small non-LFS file: fetched whole, checked by size, stored under its git
-// blob sha1.
+// The whole body of a small file, checked against its size and, when the
+// listing gave one, its git oid. A mismatch is fetched once more.
+Result<std::string> fetch_checked_body(Job& job, const RepoFile& f) {
+  for (int attempt = 1;; ++attempt) {
+    HttpRequest request = job.request(f.path);
+    request.max_body_bytes = f.size + 1;
+    auto response = http_get(request, default_http_options());
+    if (!response) return Error{f.path + ": " + response.error().message};
+    if (response->status / 100 != 2) return Error{http_failure(f, response->status)};
+    job.count_downloaded(response->body.size());
+    std::string problem;
+    if (response->body.size() != f.size) {
+      problem = "size " + std::to_string(response->body.size()) + " bytes, expected " + std::to_string(f.size);
+    } else if (std::string sha1 = f.git_oid.empty() ? "" : git_blob_sha1(response->body); sha1 != f.git_oid) {
+      problem = "downloaded bytes have git sha1 " + sha1 + ", not the Hub's oid " + f.git_oid;
+    }
+    if (problem.empty()) return std::move(response->body);
+    if (attempt >= 2) return Error{f.path + ": " + problem + " (tried twice; nothing linked)"};
+  }
+}
+
+// A small non-LFS file: fetched whole, verified, stored under its git blob
+// sha1 (the listing's oid, or computed from the bytes when it gave none).
 Result<std::string> fetch_small_blob(Job& job, const RepoFile& f, FileOutcome& out) {
   if (f.size > kMaxSmallFile) return Error{f.path + ": non-LFS file too large (" + human_bytes(f.size) + ")"};
+  if (has_blob(job.dir, f.git_oid, f.size)) {
+    out.status = FileOutcome::kCached;
+    return f.git_oid;
+  }
   job.emit(DownloadEvent::kStart, f, 0, 0);
-  HttpRequest request = job.request(f.path);
-  request.max_body_bytes = f.size + 1;
-  auto response = http_get(request, default_http_options());
-  if (!response) return Error{f.path + ": " + response.error().message};
-  if (response->status / 100 != 2) return Error{http_failure(f, response->status)};
-  if (response->body.size() != f.size)
-    return Error{f.path + ": size " + std::to_string(response->body.size()) + " bytes, expected " +
-                 std::to_string(f.size)};
-  job.count_downloaded(f.size);
-  std::string id = git_blob_sha1(response->body);
+  auto body = fetch_checked_body(job, f);
+  if (!body) return body.error();
+  std::string id = f.git_oid.empty() ? git_blob_sha1(*body) : f.git_oid;
   out.status = FileOutcome::kDownloaded;
   if (has_blob(job.dir, id, f.size)) return id;
   auto lock = lock_blob(job.lock_path(id), kLockTimeout);
@@ -212,7 +271,7 @@ Result<std::string> fetch_small_blob(Job& job, const RepoFile& f, FileOutcome& o
   auto writer = BlobWriter::open(job.dir, id, f.size);
   if (!writer) return writer.error();
   if (writer->offset() > 0) HUBCAP_TRY(writer->restart());
-  HUBCAP_TRY(writer->append(response->body));
+  HUBCAP_TRY(writer->append(*body));
   auto digest = writer->commit("");
   if (!digest) return digest.error();
   return id;
@@ -233,7 +292,8 @@ Status place_blob(Job& job, const RepoFile& f, const std::string& id) {
 
 // True when the file is already in place (a second run downloads nothing).
 bool already_placed(Job& job, const RepoFile& f) {
-  if (!f.sha256.empty() && !job.local) return false;  // LFS: has_blob decides, then relinks
+  // Blobs named by a known hash: has_blob decides, then the link is remade.
+  if ((!f.sha256.empty() || !f.git_oid.empty()) && !job.local) return false;
   return regular_file_of_size(job.placed_path(f.path), f.size);
 }
 
@@ -294,20 +354,6 @@ Status record_in_registry(const DownloadOptions& options, const DownloadReport& 
 
 }  // namespace
 
-std::string git_blob_sha1(std::string_view bytes) {
-  std::string header = "blob " + std::to_string(bytes.size());
-  header.push_back('\0');
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(ctx, header.data(), header.size());
-  EVP_DigestUpdate(ctx, bytes.data(), bytes.size());
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  return hex(md, len);
-}
-
 size_t DownloadReport::failed() const {
   return static_cast<size_t>(
       std::count_if(files.begin(), files.end(), [](const FileOutcome& f) { return f.status == FileOutcome::kFailed; }));
@@ -342,7 +388,9 @@ Result<DownloadReport> download_plan(const HubClient& client, const DownloadPlan
   HUBCAP_TRY(prepare_folder(dir));
   HUBCAP_TRY(check_free_space(dir, bytes_missing(dir, plan.bundle.files)));
 
-  Job job(client, plan, options, dir, local);
+  size_t threads = std::clamp<size_t>(std::min(options.max_parallel_files, options.max_connections), 1,
+                                      std::max<size_t>(1, plan.bundle.files.size()));
+  Job job(client, plan, options, dir, local, options.max_connections > threads ? options.max_connections - threads : 0);
   DownloadReport report;
   report.plan = plan;
   report.path = local ? options.local_dir : snapshot_dir(dir, plan.commit);
@@ -356,8 +404,8 @@ Result<DownloadReport> download_plan(const HubClient& client, const DownloadPlan
       }
       report.files[i] = fetch_file(job, plan.bundle.files[i]);
     }
+    job.spare_connections.release();  // no file left for this worker: its connection may serve ranges
   };
-  size_t threads = std::clamp<size_t>(options.max_parallel_files, 1, std::max<size_t>(1, plan.bundle.files.size()));
   std::vector<std::thread> pool;
   for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();

@@ -10,8 +10,13 @@
 // blob is never linked. Then snapshots/{commit}/{path} is linked, and at the
 // end refs/{revision} and the registry row are written.
 //
+// Large LFS files (at least two range_chunk_bytes left) come as parallel
+// byte ranges written in order (store/ranged_fetch.h), over at most
+// max_connections connections for the whole download.
+//
 // Non-LFS files (small: configs, tokenizers) are fetched whole; their blob
-// id is their git blob sha1, computed from the bytes, as the Hub's ETag is.
+// id is their git blob sha1 (the tree's "oid", which the bytes must match;
+// computed from the bytes when the listing has none), as the Hub's ETag is.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -20,6 +25,7 @@
 
 #include "hub/hub_client.h"
 #include "store/bundle.h"
+#include "store/git_blob.h"  // git_blob_sha1: the blob id of non-LFS files
 #include "util/result.h"
 
 namespace hubcap {
@@ -56,7 +62,16 @@ struct DownloadOptions {
   std::string local_dir;  // non-empty: plain files in this folder instead of the cache
   std::string registry_path;  // empty: default_registry_path(); "-": no registry
   size_t max_parallel_files = 8;
-  int max_attempts_per_file = 6;  // connections tried for one file (resuming each time)
+  // An LFS file with at least two chunks left is fetched as byte ranges of
+  // this size, up to max_ranges_per_file at once; 0: always one stream.
+  // Memory held per such file: at most about 3 x max_ranges_per_file chunks
+  // (192 MiB with the defaults), whatever the file size.
+  uint64_t range_chunk_bytes = 8ull << 20;
+  size_t max_ranges_per_file = 8;
+  // Connections of the whole download (as aria2c -x8): files at once
+  // (max_parallel_files, capped by this) plus the ranges of large files.
+  size_t max_connections = 8;
+  int max_attempts_per_file = 6;  // connections tried for one file, or one range (resuming each time)
   long backoff_ms = 200;          // first pause between them, doubling, capped at 5 s
   DownloadProgress progress;
   const std::atomic<bool>* cancel = nullptr;  // set (e.g. by SIGINT): stop soon, keep .incomplete files
@@ -90,9 +105,5 @@ Result<DownloadReport> download_plan(const HubClient& client, const DownloadPlan
 // plan_download + download_plan.
 Result<DownloadReport> download_bundle(const HubClient& client, const std::string& repo, const std::string& revision,
                                        const BundleOptions& bundle, const DownloadOptions& options);
-
-// The git blob sha1 of `bytes` ("blob <size>\0" + bytes), as 40 hex digits:
-// the Hub's ETag of a non-LFS file.
-std::string git_blob_sha1(std::string_view bytes);
 
 }  // namespace hubcap

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 
+#include "store/git_blob.h"
 #include "store/sha256.h"
 #include "util/parallel.h"
 
@@ -17,6 +18,7 @@ const char* fault_name(FileFault fault) {
     case FileFault::broken_link: return "broken symlink";
     case FileFault::wrong_size: return "wrong size";
     case FileFault::wrong_hash: return "wrong sha256";
+    case FileFault::wrong_git_hash: return "wrong git sha1";
     case FileFault::unreadable: return "unreadable";
     case FileFault::missing_config: return "missing config.json";
   }
@@ -33,6 +35,17 @@ std::vector<std::string> VerifyReport::paths_to_refetch() const {
 
 namespace {
 
+// A non-LFS file against the git blob sha1 the Hub listed (if any).
+std::optional<FileProblem> check_git_oid(const std::string& full, const RepoFile& want, uint64_t& hashed) {
+  if (want.git_oid.empty()) return std::nullopt;
+  auto digest = git_blob_sha1_file(full);
+  if (!digest) return FileProblem{want.path, FileFault::unreadable, digest.error().message};
+  hashed += want.size;
+  if (*digest != want.git_oid)
+    return FileProblem{want.path, FileFault::wrong_git_hash, "git sha1 " + *digest + ", expected " + want.git_oid};
+  return std::nullopt;
+}
+
 // Checks one file; nullopt when it is fine. Adds the bytes it hashed.
 std::optional<FileProblem> check_file(const std::string& dir, const RepoFile& want, const VerifyOptions& options,
                                       uint64_t& hashed) {
@@ -46,7 +59,8 @@ std::optional<FileProblem> check_file(const std::string& dir, const RepoFile& wa
   if (size != want.size)
     return FileProblem{want.path, FileFault::wrong_size,
                        "size " + std::to_string(size) + " bytes, expected " + std::to_string(want.size)};
-  if (!options.rehash || want.sha256.empty()) return std::nullopt;
+  if (!options.rehash) return std::nullopt;
+  if (want.sha256.empty()) return check_git_oid(full, want, hashed);
   auto digest = sha256_file(full);
   if (!digest) return FileProblem{want.path, FileFault::unreadable, digest.error().message};
   hashed += size;

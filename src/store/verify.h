@@ -17,6 +17,7 @@ enum class FileFault {
   broken_link,     // symlink whose blob is gone
   wrong_size,      // size differs from RepoFile::size
   wrong_hash,      // sha256 differs from RepoFile::sha256
+  wrong_git_hash,  // a non-LFS file's git blob sha1 differs from RepoFile::git_oid
   unreadable,      // exists but could not be read
   missing_config,  // a safetensors/pytorch bundle without config.json
 };
@@ -45,7 +46,8 @@ struct VerifyReport {
 };
 
 // Checks every file of `expected` under `dir` (symlinks are followed).
-// Files without a sha256 (not in LFS) are checked by size only. Never
+// Files without a sha256 (not in LFS) are checked against their git_oid
+// (git blob sha1), or by size only when it is unknown. Never
 // fails as a whole: per-file trouble is a problem in the report; unsafe
 // repo paths are reported as missing and never opened.
 VerifyReport verify_files(const std::string& dir, const std::vector<RepoFile>& expected,

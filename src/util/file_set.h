@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/range_reader.h"
@@ -14,9 +15,17 @@
 namespace hubcap {
 
 struct RepoFile {
+  // A constructor (not aggregate init) so that RepoFile{path, size, sha256}
+  // keeps compiling without missing-field warnings as fields are added.
+  RepoFile(std::string path_ = "", uint64_t size_ = 0, std::string sha256_ = "", std::string git_oid_ = "")
+      : path(std::move(path_)), size(size_), sha256(std::move(sha256_)), git_oid(std::move(git_oid_)) {}
+
   std::string path;    // relative, '/'-separated, e.g. "original/params.json"
   uint64_t size = 0;
   std::string sha256;  // LFS object id (hex); empty for files not stored in LFS
+  // Git blob sha1 (40 hex) of what git stores: the file itself, or for LFS
+  // files their pointer. The Hub's tree lists it as "oid"; empty when unknown.
+  std::string git_oid;
 };
 
 class FileSet {

@@ -10,7 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -19,23 +18,16 @@
 #include "store/downloader.h"
 #include "store/sha256.h"
 #include "support/local_hub.h"
+#include "support/random_bytes.h"
+#include "support/run_hubcap.h"
 
 namespace hubcap {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::LocalHub;
+using testing::random_bytes;
 using testing::TempDir;
-
-std::string random_bytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = rng();
-    std::memcpy(out.data() + i, &v, std::min<size_t>(8, n - i));
-  }
-  return out;
-}
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -173,14 +165,76 @@ TEST_F(StoreCli, CommonMistakesExitWithOneLine) {
   EXPECT_NE(unwritable.err.find("cannot create " + file + "/hub"), std::string::npos) << unwritable.err;
 }
 
+// Tests run as root, who writes anywhere: then the child drops to nobody.
 TEST_F(StoreCli, NoWritePermissionOnTheCache) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes anywhere";
   add_model("org/m", 1000);
-  fs::permissions(cache.path(), fs::perms::owner_read | fs::perms::owner_exec);
-  CliRun run = hubcap({"download", "org/m"});
+  fs::permissions(cache.path(), fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  testing::ChildLimits as_nobody;
+  as_nobody.as_nobody = ::geteuid() == 0;
+  auto run = testing::run_hubcap({"download", "org/m", "--cache-dir", cache.path().string()}, {}, as_nobody);
   fs::permissions(cache.path(), fs::perms::owner_all);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(run.err, "hubcap: error: cannot write to " + cache.path().string() + ": permission denied\n");
+  EXPECT_FALSE(fs::exists(repo_folder("org/m")));
+}
+
+// The free-space check refuses up front: nothing is created in snapshots/.
+TEST_F(StoreCli, NotEnoughDiskSpaceIsRefusedBeforeDownloading) {
+  hub.add_file("org/huge", "config.json", R"({"model_type":"llama"})");
+  hub.add_sparse_file("org/huge", "model.safetensors", 8ull << 40);  // 8.8 TB, no disk used
+  CliRun run = hubcap({"download", "org/huge"});
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("cannot"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.rfind("hubcap: error: not enough disk space in " + repo_folder("org/huge").string() +
+                              ": need 8.8 TB, ",
+                          0),
+            0u)
+      << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  EXPECT_FALSE(fs::exists(repo_folder("org/huge") / "snapshots"));
+  EXPECT_LT(hub.server().stats().bytes_sent, 10'000u);  // the model info and the listing only
+}
+
+// A disk that fills up mid-download: writes past RLIMIT_FSIZE fail (EFBIG)
+// the way writes to a full disk fail (ENOSPC). The file is fetched in byte
+// ranges (40 MB: more than two 16 MiB chunks), so the failing write is the
+// chunk sequencer's.
+TEST_F(StoreCli, DiskFullingUpMidDownloadLeavesNothingHalfWrittenInTheSnapshot) {
+  add_model("org/m", 40'000'000);
+  std::string oid = sha256_hex(read_file(hub.repo_dir("org/m") / "model.safetensors"));
+  testing::ChildLimits small_disk;
+  small_disk.max_file_bytes = 1'000'000;
+  auto run = testing::run_hubcap({"download", "org/m", "--cache-dir", cache.path().string()}, {}, small_disk);
+  EXPECT_EQ(run.exit_code, 1);
+  fs::path incomplete = repo_folder("org/m") / "blobs" / (oid + ".incomplete");
+  EXPECT_EQ(run.err, "hubcap: error: model.safetensors: cannot write " + incomplete.string() + ": File too large\n");
+  EXPECT_FALSE(fs::exists(snapshot_file("org/m", "model.safetensors")));
+  EXPECT_FALSE(fs::exists(repo_folder("org/m") / "blobs" / oid));
+  ASSERT_TRUE(fs::exists(incomplete));
+  EXPECT_LE(fs::file_size(incomplete), 1'000'000u);
+
+  CliRun resumed = hubcap({"download", "org/m"});  // room again: it finishes
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(*sha256_file(snapshot_file("org/m", "model.safetensors").string()), oid);
+}
+
+TEST_F(StoreCli, VerifyChecksNonLfsFilesByTheirGitOid) {
+  add_model("org/m", 1000);
+  ASSERT_EQ(hubcap({"download", "org/m"}).exit_code, 0);
+  {
+    std::fstream f(snapshot_file("org/m", "config.json"), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(2);
+    f.put('M');  // same size, other bytes
+  }
+  CliRun bad = hubcap({"verify", "org/m", "--json"});
+  EXPECT_EQ(bad.exit_code, 1);
+  auto report = nlohmann::json::parse(bad.out);
+  ASSERT_EQ(report["problems"].size(), 1u) << bad.out;
+  EXPECT_EQ(report["problems"][0]["path"], "config.json");
+  EXPECT_EQ(report["problems"][0]["fault"], "wrong git sha1");
+  CliRun repaired = hubcap({"verify", "org/m", "--repair", "--json"});
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.err;
+  EXPECT_EQ(read_file(snapshot_file("org/m", "config.json")), R"({"model_type":"llama"})");
 }
 
 TEST_F(StoreCli, VerifyFindsACorruptBlobAndRepairFixesIt) {

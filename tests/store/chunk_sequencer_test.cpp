@@ -58,11 +58,19 @@ TEST(ChunkSequencer, ParallelRangesLandInOrderAndHash) {
   EXPECT_EQ(*read_text_file(blob_path(repo, id), 200000), data);
 }
 
-TEST(ChunkSequencer, WrongLengthPoisonsTheTransfer) {
+// A fresh blob of `size` pattern bytes and its open writer.
+struct FreshBlob {
+  explicit FreshBlob(size_t size)
+      : data(pattern_bytes(size)), repo(tmp.path() + "/models--org--m"), writer(BlobWriter::open(repo, sha(data), size)) {}
   test::ScratchDir tmp;
-  std::string data = pattern_bytes(10000);
-  auto writer = BlobWriter::open(tmp.path() + "/models--org--m", sha(data), data.size());
-  ASSERT_TRUE(writer.ok());
+  std::string data, repo;
+  Result<BlobWriter> writer;
+};
+
+TEST(ChunkSequencer, WrongLengthPoisonsTheTransfer) {
+  FreshBlob blob(10000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
   ChunkSequencer seq(*writer, 4000, 4);
   EXPECT_FALSE(seq.deliver(1, "short").ok());
   EXPECT_FALSE(seq.deliver(0, data.substr(0, 4000)).ok());
@@ -71,10 +79,9 @@ TEST(ChunkSequencer, WrongLengthPoisonsTheTransfer) {
 }
 
 TEST(ChunkSequencer, DuplicateAndOutOfRangeChunksAreErrors) {
-  test::ScratchDir tmp;
-  std::string data = pattern_bytes(8000);
-  auto writer = BlobWriter::open(tmp.path() + "/models--org--m", sha(data), data.size());
-  ASSERT_TRUE(writer.ok());
+  FreshBlob blob(8000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
   ChunkSequencer seq(*writer, 4000, 4);
   ASSERT_TRUE(seq.deliver(0, data.substr(0, 4000)).ok());
   EXPECT_FALSE(seq.deliver(0, data.substr(0, 4000)).ok());
@@ -82,11 +89,48 @@ TEST(ChunkSequencer, DuplicateAndOutOfRangeChunksAreErrors) {
   EXPECT_FALSE(other.deliver(7, "x").ok());
 }
 
+std::string written(const Result<bool>& r) {
+  if (!r) return "error: " + r.error().message;
+  return *r ? "written" : "not next";
+}
+
+TEST(ChunkSequencer, HeadChunkStreamsStraightToTheFile) {
+  FreshBlob blob(10000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
+  ChunkSequencer seq(*writer, 4000, 4);
+  EXPECT_EQ(written(seq.write_head(1, data.substr(4000, 10))), "not next");  // not next: nothing written
+  EXPECT_EQ(writer->offset(), 0u);
+  EXPECT_EQ(written(seq.write_head(0, data.substr(0, 1500))), "written");
+  EXPECT_EQ(writer->offset(), 1500u);
+  ASSERT_TRUE(seq.deliver(2, data.substr(8000)).ok());       // waits behind chunk 1
+  ASSERT_TRUE(seq.deliver(0, data.substr(1500, 2500)).ok());  // the rest of the head
+  EXPECT_EQ(writer->offset(), 4000u);
+  std::string reused = seq.spare_buffer();  // chunk 0's held part, emptied
+  EXPECT_EQ(reused, "");
+  EXPECT_GE(reused.capacity(), 2500u);
+  EXPECT_EQ(written(seq.write_head(1, data.substr(4000, 4000))), "written");
+  ASSERT_TRUE(seq.deliver(1, "").ok());  // all of it came through write_head; chunk 2 follows
+  EXPECT_TRUE(seq.done());
+  EXPECT_GE(seq.spare_buffer().capacity(), 2000u);  // chunk 2's emptied buffer, for reuse
+  ASSERT_TRUE(writer->commit(sha(data)).ok());
+  EXPECT_EQ(*read_text_file(blob_path(repo, sha(data)), 20000), data);
+}
+
+TEST(ChunkSequencer, HeadLongerThanItsChunkPoisonsTheTransfer) {
+  FreshBlob blob(8000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
+  ChunkSequencer seq(*writer, 4000, 4);
+  EXPECT_FALSE(seq.write_head(0, data.substr(0, 4001)).ok());
+  EXPECT_FALSE(seq.deliver(1, data.substr(4000)).ok());
+  EXPECT_EQ(writer->offset(), 0u);
+}
+
 TEST(ChunkSequencer, FailWakesABlockedWorker) {
-  test::ScratchDir tmp;
-  std::string data = pattern_bytes(10000);
-  auto writer = BlobWriter::open(tmp.path() + "/models--org--m", sha(data), data.size());
-  ASSERT_TRUE(writer.ok());
+  FreshBlob blob(10000);
+  ASSERT_TRUE(blob.writer.ok());
+  auto& [tmp, data, repo, writer] = blob;
   ChunkSequencer seq(*writer, 1000, 2);
   std::atomic<bool> returned{false};
   Status blocked_result = ok_status();

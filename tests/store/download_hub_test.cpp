@@ -5,64 +5,23 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "server/repo_store.h"
 #include "store/cache_layout.h"
 #include "store/downloader.h"
 #include "store/sha256.h"
-#include "support/local_hub.h"
+#include "support/random_bytes.h"
+#include "download_fixture.h"
 
 namespace hubcap {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::LocalHub;
+using testing::random_bytes;
 using testing::TempDir;
-
-std::string random_bytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = rng();
-    std::memcpy(out.data() + i, &v, std::min<size_t>(8, n - i));
-  }
-  return out;
-}
-
-std::string file_sha(const fs::path& p) {
-  auto d = sha256_file(p.string());
-  return d ? *d : "unreadable";
-}
-
-struct Fixture {
-  LocalHub hub;
-  TempDir cache{"hubcap-cache"};
-  std::map<std::string, std::string> bytes;  // repo path -> contents
-
-  void add(const std::string& repo, const std::string& path, std::string contents) {
-    hub.add_file(repo, path, contents);
-    bytes[path] = std::move(contents);
-  }
-  void add_safetensors_repo(const std::string& repo) {
-    add(repo, "config.json", R"({"model_type":"llama","hidden_size":8})");
-    add(repo, "tokenizer.json", R"({"version":"1.0"})");
-    add(repo, "model-00001-of-00002.safetensors", random_bytes(3'000'000, 1));
-    add(repo, "model-00002-of-00002.safetensors", random_bytes(2'000'001, 2));
-    add(repo, "model.safetensors.index.json", R"({"weight_map":{}})");
-    add(repo, "README.md", "# tiny");
-    add(repo, "original/consolidated.00.pth", random_bytes(1000, 3));
-  }
-  DownloadOptions options() const {
-    DownloadOptions o;
-    o.cache_dir = cache.path().string();
-    o.registry_path = (cache.path() / "registry.db").string();
-    o.backoff_ms = 1;
-    return o;
-  }
-  fs::path repo_folder(const std::string& repo) const { return cache.path() / repo_folder_name(repo); }
-};
+using testing::DownloadFixture;
+using testing::file_sha;
 
 std::vector<std::string> paths_of(const DownloadReport& r) {
   std::vector<std::string> out;
@@ -71,7 +30,7 @@ std::vector<std::string> paths_of(const DownloadReport& r) {
 }
 
 TEST(DownloadHub, FullSafetensorsBundleInTheHfCacheLayout) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   auto report = download_bundle(HubClient(), "org/tiny", "", {}, fx.options());
   ASSERT_TRUE(report) << report.error().message;
@@ -105,7 +64,7 @@ TEST(DownloadHub, FullSafetensorsBundleInTheHfCacheLayout) {
 }
 
 TEST(DownloadHub, SecondRunDownloadsNothing) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   ASSERT_TRUE(download_bundle(HubClient(), "org/tiny", "", {}, fx.options()));
   auto before = fx.hub.server().stats().bytes_sent;
@@ -118,7 +77,7 @@ TEST(DownloadHub, SecondRunDownloadsNothing) {
 }
 
 TEST(DownloadHub, GgufQuantWithSplitPartsAndProjector) {
-  Fixture fx;
+  DownloadFixture fx;
   const std::string repo = "org/tiny-gguf";
   fx.add(repo, "Q4_K_M/tiny-Q4_K_M-00001-of-00002.gguf", random_bytes(600'000, 4));
   fx.add(repo, "Q4_K_M/tiny-Q4_K_M-00002-of-00002.gguf", random_bytes(400'000, 5));
@@ -146,7 +105,7 @@ TEST(DownloadHub, GgufQuantWithSplitPartsAndProjector) {
 }
 
 TEST(DownloadHub, IncludeAndExclude) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   BundleOptions bundle;
   bundle.include = {"*.json"};
@@ -157,7 +116,7 @@ TEST(DownloadHub, IncludeAndExclude) {
 }
 
 TEST(DownloadHub, RetriesA503) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   fx.hub.server().add_fault({"model-00001", FaultKind::kServiceUnavailable, 2});
   auto report = download_bundle(HubClient(), "org/tiny", "", {}, fx.options());
@@ -168,7 +127,7 @@ TEST(DownloadHub, RetriesA503) {
 }
 
 TEST(DownloadHub, DroppedConnectionIsResumed) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   fx.hub.server().add_fault({"model-00002", FaultKind::kDropConnection, 2});
   auto report = download_bundle(HubClient(), "org/tiny", "", {}, fx.options());
@@ -179,7 +138,7 @@ TEST(DownloadHub, DroppedConnectionIsResumed) {
 }
 
 TEST(DownloadHub, ResumesFromAnIncompleteFile) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   const std::string& shard = fx.bytes["model-00001-of-00002.safetensors"];
   std::string oid = sha256_hex(shard);
@@ -197,7 +156,7 @@ TEST(DownloadHub, ResumesFromAnIncompleteFile) {
 }
 
 TEST(DownloadHub, WrongBytesAreNeverLinked) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   // The server's file no longer matches the oid its tree announces.
   std::string claimed = sha256_hex("something else");
@@ -217,7 +176,7 @@ TEST(DownloadHub, WrongBytesAreNeverLinked) {
 }
 
 TEST(DownloadHub, UnknownRepoIsOneLine) {
-  Fixture fx;
+  DownloadFixture fx;
   auto report = download_bundle(HubClient(), "org/nope", "", {}, fx.options());
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().exit_code, 1);
@@ -226,7 +185,7 @@ TEST(DownloadHub, UnknownRepoIsOneLine) {
 }
 
 TEST(DownloadHub, CacheDirThatCannotBeCreated) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   DownloadOptions options = fx.options();
   std::string file = fx.cache.write("plain-file", "x");
@@ -238,7 +197,7 @@ TEST(DownloadHub, CacheDirThatCannotBeCreated) {
 }
 
 TEST(DownloadHub, LocalDirGetsPlainFiles) {
-  Fixture fx;
+  DownloadFixture fx;
   fx.add_safetensors_repo("org/tiny");
   TempDir out{"hubcap-local"};
   DownloadOptions options = fx.options();

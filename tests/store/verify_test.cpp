@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "store/fake_cache.h"
+#include "store/git_blob.h"
 #include "store/sha256.h"
 #include "support/st_temp_dir.h"
 
@@ -46,6 +47,35 @@ TEST(Sha256, FileAndPrefix) {
   Sha256 too_long;
   EXPECT_FALSE(hash_file_prefix(tmp.file("f"), big.size() + 1, too_long).ok());
   EXPECT_FALSE(sha256_file(tmp.file("missing")).ok());
+}
+
+// Known git object ids: `git hash-object` of "" and of "hello\n".
+TEST(GitBlob, KnownIdsAndFiles) {
+  EXPECT_EQ(git_blob_sha1(""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+  EXPECT_EQ(git_blob_sha1("hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
+  test::ScratchDir tmp;
+  std::string big(2 * 1024 * 1024 + 5, 'y');  // more than the 1 MiB buffer
+  test::write_raw(tmp.file("f"), big);
+  EXPECT_EQ(*git_blob_sha1_file(tmp.file("f")), git_blob_sha1(big));
+  EXPECT_FALSE(git_blob_sha1_file(tmp.file("missing")));
+}
+
+TEST(VerifyGitOid, NonLfsFileIsCheckedWhenTheOidIsKnown) {
+  test::ScratchDir tmp;
+  test::write_raw(tmp.file("config.json"), "hello\n");
+  RepoFile good("config.json", 6, "", git_blob_sha1("hello\n"));
+  EXPECT_TRUE(verify_files(tmp.path(), {good}).ok());
+  RepoFile other("config.json", 6, "", git_blob_sha1("jello\n"));
+  auto report = verify_files(tmp.path(), {other});
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].fault, FileFault::wrong_git_hash);
+  EXPECT_EQ(report.problems[0].detail, "git sha1 " + git_blob_sha1("hello\n") + ", expected " + other.git_oid);
+  EXPECT_EQ(std::string(fault_name(report.problems[0].fault)), "wrong git sha1");
+  RepoFile unknown("config.json", 6, "", "");
+  EXPECT_TRUE(verify_files(tmp.path(), {unknown}).ok());  // size only
+  VerifyOptions fast;
+  fast.rehash = false;
+  EXPECT_TRUE(verify_files(tmp.path(), {other}, fast).ok());
 }
 
 class VerifyTest : public ::testing::Test {

@@ -1,6 +1,9 @@
 #include "support/run_hubcap.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +44,23 @@ std::string slurp(const std::filesystem::path& path) {
   return s.str();
 }
 
+// In the forked child, before exec: only async-signal-safe calls.
+bool confine(const ChildLimits& limits) {
+  if (limits.max_file_bytes) {
+    ::signal(SIGXFSZ, SIG_IGN);  // stays ignored across exec: write() fails with EFBIG instead
+    rlimit limit{static_cast<rlim_t>(*limits.max_file_bytes), static_cast<rlim_t>(*limits.max_file_bytes)};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return false;
+  }
+  if (limits.as_nobody) {
+    const gid_t nobody_gid = 65534;
+    const uid_t nobody_uid = 65534;
+    if (::setgroups(0, nullptr) != 0 && ::geteuid() == 0) return false;
+    if (::getegid() != nobody_gid && ::setgid(nobody_gid) != 0) return false;
+    if (::geteuid() != nobody_uid && ::setuid(nobody_uid) != 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> HubcapRun::err_lines() const {
@@ -51,7 +71,7 @@ std::vector<std::string> HubcapRun::err_lines() const {
 }
 
 HubcapRun run_hubcap(const std::vector<std::string>& args,
-                     const std::map<std::string, std::optional<std::string>>& env) {
+                     const std::map<std::string, std::optional<std::string>>& env, const ChildLimits& limits) {
   TempDir dir("hubcap-run");
   std::string out_path = (dir.path() / "stdout").string(), err_path = (dir.path() / "stderr").string();
   std::vector<std::string> argv_strings = {HUBCAP_BINARY};
@@ -70,6 +90,7 @@ HubcapRun run_hubcap(const std::vector<std::string>& args,
     ::dup2(in, STDIN_FILENO);
     ::dup2(out, STDOUT_FILENO);
     ::dup2(err, STDERR_FILENO);
+    if (!confine(limits)) ::_exit(125);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
