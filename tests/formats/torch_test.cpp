@@ -121,14 +121,14 @@ TEST(TorchCheckpoint, ShardedThroughTheIndex) {
 
 void copy_shards(const TempDir& dir) {
   for (auto name : {"pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin"})
-    dir.copy_in(torch_fixture(std::string("sharded/") + name), name);
+    dir.write(name, slurp(torch_fixture(std::string("sharded/") + name)));
 }
 
 std::string sharded_error_with_index(const std::string& index) {
   TempDir dir;
   copy_shards(dir);
   dir.write("pytorch_model.bin.index.json", index);
-  auto files = open_local_file_set(dir.path());
+  auto files = open_local_file_set(dir.path().string());
   return error_of(read_torch_checkpoint_files(**files, 2));
 }
 
@@ -165,7 +165,7 @@ TEST(TorchCheckpoint, FileSelectionRule) {
   std::string mixed = slurp(torch_fixture("mixed.pt"));
   for (auto name : {"model.pt", "optimizer.pt", "rng_state_0.pth", "training_args.bin", "sub/other.pt"})
     dir.write(name, mixed);
-  auto files = open_local_file_set(dir.path());
+  auto files = open_local_file_set(dir.path().string());
   auto plan = find_torch_checkpoint_files(**files);
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->files, std::vector<std::string>{"model.pt"});
@@ -174,15 +174,15 @@ TEST(TorchCheckpoint, FileSelectionRule) {
   expect_matches_torch(*s, "mixed.pt.expected.json");
 
   dir.write("pytorch_model.bin", slurp(torch_fixture("opt_tiny/pytorch_model.bin")));
-  files = open_local_file_set(dir.path());
+  files = open_local_file_set(dir.path().string());
   plan = find_torch_checkpoint_files(**files);
   EXPECT_EQ(plan->files, std::vector<std::string>{"pytorch_model.bin"});
 
   TempDir empty;
   empty.write("config.json", "{}");
-  files = open_local_file_set(empty.path());
+  files = open_local_file_set(empty.path().string());
   EXPECT_EQ(error_of(read_torch_checkpoint_files(**files, 1)),
-            empty.path() + " has no PyTorch checkpoint (pytorch_model.bin, *.pt, *.pth)");
+            empty.path().string() + " has no PyTorch checkpoint (pytorch_model.bin, *.pt, *.pth)");
 }
 
 TEST(TorchCheckpoint, UnsupportedFormatsGiveClearErrors) {

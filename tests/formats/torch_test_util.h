@@ -14,6 +14,8 @@
 
 #include "util/range_reader.h"
 
+#include "support/temp_dir.h"
+
 namespace hubcap::testing {
 
 inline std::string torch_fixture(const std::string& rel) {
@@ -41,32 +43,6 @@ class CountingReader final : public RangeReader {
 
  private:
   std::unique_ptr<RangeReader> inner_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("hubcap-torch-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string path() const { return path_.string(); }
-  void write(const std::string& rel, const std::string& bytes) const {
-    auto p = path_ / rel;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << bytes;
-  }
-  void copy_in(const std::string& from, const std::string& rel) const { write(rel, slurp(from)); }
-
- private:
-  std::filesystem::path path_;
 };
 
 struct ZipItem {
