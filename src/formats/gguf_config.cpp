@@ -8,7 +8,11 @@ namespace hubcap {
 namespace {
 
 // llama.cpp architecture names whose transformers model_type is spelled apart.
-std::string model_type_of(const std::string& arch) {
+// Bytes outside printable ASCII (a hostile header) become '?': the config
+// must always serialize.
+std::string model_type_of(std::string arch) {
+  for (char& c : arch)
+    if (c < 0x20 || c > 0x7e) c = '?';
   static const std::pair<std::string_view, std::string_view> kRenamed[] = {
       {"qwen2moe", "qwen2_moe"}, {"qwen3moe", "qwen3_moe"}, {"deepseek2", "deepseek_v2"},
       {"gpt-oss", "gpt_oss"},    {"gemma3", "gemma3_text"}, {"command-r", "cohere"}};

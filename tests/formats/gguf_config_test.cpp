@@ -70,3 +70,18 @@ TEST(GgufConfig, DeepSeekMlaKeys) {
 
 }  // namespace
 }  // namespace hubcap
+
+namespace hubcap {
+namespace {
+
+// A hostile architecture name (not UTF-8) must still give a config that serializes.
+TEST(GgufConfig, HostileArchitectureNameStillSerializes) {
+  testing::GgufWriter w;
+  w.kv_string("general.architecture", std::string("ll\xff\x01ma", 6));
+  nlohmann::json c = config_from_gguf(metadata_of(w), true);
+  EXPECT_EQ(c["model_type"], "ll??ma");
+  EXPECT_NO_THROW((void)c.dump());
+}
+
+}  // namespace
+}  // namespace hubcap
