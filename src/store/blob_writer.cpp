@@ -20,6 +20,9 @@ Error os_error(const std::string& what, const std::string& path) {
   return Error{what + " " + path + ": " + std::strerror(errno)};
 }
 
+// How far the file may run ahead of the disk before writeback is started.
+constexpr uint64_t kWritebackStep = 16u << 20;
+
 }  // namespace
 
 bool has_blob(const std::string& repo_dir, std::string_view blob_id, uint64_t size) {
@@ -65,6 +68,7 @@ Result<BlobWriter> BlobWriter::open(const std::string& repo_dir, std::string_vie
   }
   HUBCAP_TRY(hash_file_prefix(w.incomplete_, have, w.hasher_));
   w.offset_ = have;
+  w.writeback_from_ = have;
   if (::lseek(w.fd_, static_cast<off_t>(have), SEEK_SET) < 0) return os_error("cannot seek in", w.incomplete_);
   return w;
 }
@@ -77,6 +81,7 @@ BlobWriter::BlobWriter(BlobWriter&& o) noexcept
       final_(std::move(o.final_)),
       offset_(o.offset_),
       expected_size_(o.expected_size_),
+      writeback_from_(o.writeback_from_),
       hasher_(std::move(o.hasher_)) {}
 
 void BlobWriter::close_fd() {
@@ -100,7 +105,18 @@ Status BlobWriter::append(const void* data, size_t size) {
   }
   hasher_.update(data, size);
   offset_ += size;
+  if (offset_ - writeback_from_ >= kWritebackStep) start_writeback();
   return ok_status();
+}
+
+// The commit's fsync must not find the whole file still in the page cache:
+// flushing gigabytes at once would stall the end of every download. Starting
+// writeback as the bytes arrive lets the disk work while the network does.
+// Best effort: if the kernel refuses, the fsync still does all of it.
+void BlobWriter::start_writeback() {
+  ::sync_file_range(fd_, static_cast<off_t>(writeback_from_), static_cast<off_t>(offset_ - writeback_from_),
+                    SYNC_FILE_RANGE_WRITE);
+  writeback_from_ = offset_;
 }
 
 Status BlobWriter::restart() {
@@ -108,6 +124,7 @@ Status BlobWriter::restart() {
   if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) < 0) return os_error("cannot truncate", incomplete_);
   hasher_ = Sha256();
   offset_ = 0;
+  writeback_from_ = 0;
   return ok_status();
 }
 

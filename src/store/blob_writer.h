@@ -65,9 +65,11 @@ class BlobWriter {
  private:
   BlobWriter() = default;
   void close_fd();
+  void start_writeback();
   int fd_ = -1;
   std::string incomplete_, final_;
   uint64_t offset_ = 0, expected_size_ = 0;
+  uint64_t writeback_from_ = 0;  // bytes before this are already being written back
   Sha256 hasher_;
 };
 
