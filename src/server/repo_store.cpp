@@ -1,12 +1,12 @@
 #include "server/repo_store.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <fstream>
-#include <memory>
 
 #include "hub/hub_config.h"
+#include "store/git_blob.h"
+#include "store/sha256.h"
+#include "util/digest.h"
 #include "util/file_set.h"
 
 namespace hubcap {
@@ -16,29 +16,6 @@ using nlohmann::json;
 namespace {
 
 constexpr uint64_t kLfsThreshold = 10ull << 20;
-
-class Digest {
- public:
-  explicit Digest(const EVP_MD* md) : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), md, nullptr); }
-  void update(std::string_view data) { EVP_DigestUpdate(ctx_.get(), data.data(), data.size()); }
-  std::string hex() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_.get(), out, &n);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string s;
-    for (unsigned int i = 0; i < n; ++i) {
-      s += kHex[out[i] >> 4];
-      s += kHex[out[i] & 15];
-    }
-    return s;
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
-
-std::string git_blob_header(uint64_t size) { return "blob " + std::to_string(size) + std::string(1, '\0'); }
 
 std::string lfs_pointer(const std::string& sha256, uint64_t size) {
   return "version https://git-lfs.github.com/spec/v1\noid sha256:" + sha256 + "\nsize " + std::to_string(size) +
@@ -107,9 +84,9 @@ Result<std::vector<LocalFile>> scan_files(const fs::path& dir) {
 }
 
 std::string derived_sha(const std::vector<LocalFile>& files) {
-  Digest d(EVP_sha1());
+  Digest d(DigestKind::kSha1);
   for (const auto& f : files) d.update(f.path + '\0' + std::to_string(f.size) + '\n');
-  return d.hex();
+  return d.finish();
 }
 
 }  // namespace
@@ -121,9 +98,9 @@ bool is_lfs_file(std::string_view path, uint64_t size) {
 }
 
 std::string sha256_hex(std::string_view bytes) {
-  Digest d(EVP_sha256());
+  Digest d(DigestKind::kSha256);
   d.update(bytes);
-  return d.hex();
+  return d.finish();
 }
 
 const LocalFile* LocalRepo::find(std::string_view path) const {
@@ -204,16 +181,9 @@ Result<std::string> RepoStore::hashed(const fs::path& file, bool sha256) const {
     std::lock_guard<std::mutex> guard(cache_mu_);
     if (auto it = hash_cache_.find(key); it != hash_cache_.end()) return it->second;
   }
-  Digest d(sha256 ? EVP_sha256() : EVP_sha1());
-  if (!sha256) d.update(git_blob_header(size));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Error{file.string() + ": cannot open"};
-  std::string buf(1 << 20, '\0');
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    d.update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
-  }
-  std::string hex = d.hex();
+  auto digest = sha256 ? sha256_file(file.string()) : git_blob_sha1_file(file.string());
+  if (!digest) return Error{file.string() + ": " + digest.error().message};
+  std::string hex = *digest;
   std::lock_guard<std::mutex> guard(cache_mu_);
   hash_cache_[key] = hex;
   return hex;
@@ -238,11 +208,7 @@ Result<std::string> RepoStore::git_oid(const LocalRepo& repo, const LocalFile& f
   if (!file.lfs) return oid(repo, file);
   auto sha256 = oid(repo, file);
   if (!sha256) return sha256.error();
-  std::string pointer = lfs_pointer(*sha256, file.size);
-  Digest d(EVP_sha1());
-  d.update(git_blob_header(pointer.size()));
-  d.update(pointer);
-  return d.hex();
+  return git_blob_sha1(lfs_pointer(*sha256, file.size));
 }
 
 }  // namespace hubcap
