@@ -54,25 +54,35 @@ for f in "$WORK/root/$REPO"/*; do
   echo "$HF_ENDPOINT/$REPO/resolve/main/$(basename "$f")" >> "$WORK/urls.txt"
 done
 
+# Each tool starts with the disk idle (sync: no writeback left from the
+# other), and the order alternates from run to run.
+run_hubcap() {
+  sync; sleep 1
+  local t0 t1
+  t0=$(now)
+  /usr/bin/time -f %M -o "$WORK/hubcap.rss" "$HUBCAP" download "$REPO" --cache-dir "$WORK/cache" --json > "$WORK/hubcap.jsonl"
+  t1=$(now)
+  hubcap_s=$(echo "$t1 - $t0" | bc)
+}
+run_aria() {
+  sync; sleep 1
+  local t0 t1 t2
+  t0=$(now)
+  /usr/bin/time -f %M -o "$WORK/aria.rss" aria2c -q -x8 -s8 -j8 --file-allocation=none -d "$WORK/aria" -i "$WORK/urls.txt"
+  t1=$(now)
+  (cd "$WORK/aria" && sha256sum -- *) > "$WORK/aria.sha"   # aria2c does not verify; count it as its cost
+  t2=$(now)
+  aria_s=$(echo "$t1 - $t0" | bc)
+  aria_verified_s=$(echo "$t2 - $t0" | bc)
+}
+
 echo "bundle: $SHARDS shards (${large_mb} MB + 3 x ${small_mb} MB) + config, $total_bytes bytes"
 for run in $(seq 1 "$RUNS"); do
   rm -rf "$WORK/cache" "$WORK/aria"
-  t0=$(now)
-  "$HUBCAP" download "$REPO" --cache-dir "$WORK/cache" --json > "$WORK/hubcap.jsonl"
-  t1=$(now)
-  hubcap_s=$(echo "$t1 - $t0" | bc)
-
-  t0=$(now)
-  aria2c -q -x8 -s8 -j8 --file-allocation=none -d "$WORK/aria" -i "$WORK/urls.txt"
-  t1=$(now)
-  aria_s=$(echo "$t1 - $t0" | bc)
-  (cd "$WORK/aria" && sha256sum -- *) > "$WORK/aria.sha"   # aria2c does not verify; count it as its cost
-  t2=$(now)
-  aria_verified_s=$(echo "$t2 - $t0" | bc)
-
+  if [ $((run % 2)) = 1 ]; then run_hubcap; run_aria; else run_aria; run_hubcap; fi
   echo "run $run:"
-  echo "  hubcap download (hashing while writing, verified):  $(mbps "$total_bytes" "$hubcap_s") MB/s  (${hubcap_s}s)"
-  echo "  aria2c -x8 -s8 (no verification):                     $(mbps "$total_bytes" "$aria_s") MB/s  (${aria_s}s)"
+  echo "  hubcap download (hashing while writing, verified):  $(mbps "$total_bytes" "$hubcap_s") MB/s  (${hubcap_s}s, peak RSS $(cat "$WORK/hubcap.rss") KiB)"
+  echo "  aria2c -x8 -s8 (no verification):                     $(mbps "$total_bytes" "$aria_s") MB/s  (${aria_s}s, peak RSS $(cat "$WORK/aria.rss") KiB)"
   echo "  aria2c -x8 -s8 + sha256sum afterwards:                $(mbps "$total_bytes" "$aria_verified_s") MB/s  (${aria_verified_s}s)"
   echo "  ratio hubcap / aria2c: $(echo "scale=2; $aria_s / $hubcap_s" | bc)"
 done

@@ -115,6 +115,10 @@ std::string incomplete_blob_path(const std::string& repo_dir, std::string_view b
   return blob_path(repo_dir, blob_id) + ".incomplete";
 }
 
+std::string ranges_blob_path(const std::string& repo_dir, std::string_view blob_id) {
+  return blob_path(repo_dir, blob_id) + ".ranges";
+}
+
 std::string snapshot_dir(const std::string& repo_dir, std::string_view commit) {
   return repo_dir + "/snapshots/" + std::string(commit);
 }

@@ -5,6 +5,7 @@
 //
 //   <cache>/models--{org}--{name}/blobs/{etag}             file contents
 //   <cache>/models--{org}--{name}/blobs/{etag}.incomplete  a download in progress
+//   <cache>/models--{org}--{name}/blobs/{etag}.ranges      hubcap's own: parallel ranges in progress (blob_writer.h)
 //   <cache>/models--{org}--{name}/snapshots/{commit}/{path} relative symlink to ../../blobs/{etag}
 //   <cache>/models--{org}--{name}/refs/{revision}           the commit, no newline
 //   <cache>/models--{org}--{name}/.no_exist/{commit}/{path} empty marker: file absent at that commit
@@ -53,6 +54,9 @@ std::string blob_path(const std::string& repo_dir, std::string_view blob_id);
 // Where a blob is written while it downloads. The exact name huggingface_hub
 // uses, so either tool resumes the other's partial file.
 std::string incomplete_blob_path(const std::string& repo_dir, std::string_view blob_id);
+// Where hubcap writes a blob while parallel ranges may leave holes in it: a
+// name huggingface_hub does not know, since it would resume from the size.
+std::string ranges_blob_path(const std::string& repo_dir, std::string_view blob_id);
 std::string snapshot_dir(const std::string& repo_dir, std::string_view commit);
 std::string snapshot_file_path(const std::string& repo_dir, std::string_view commit, std::string_view path);
 std::string ref_path(const std::string& repo_dir, std::string_view revision);

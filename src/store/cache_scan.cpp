@@ -1,5 +1,7 @@
 #include "store/cache_scan.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -40,6 +42,19 @@ std::string trim(std::string s) {
   return s.substr(start);
 }
 
+// The blob id of a partial download's file: blobs/{id}.incomplete (either
+// tool's) or blobs/{id}.ranges (hubcap's parallel ranges).
+std::optional<std::string> partial_blob_id(std::string_view name) {
+  for (std::string_view suffix : {".incomplete", ".ranges"})
+    if (name.ends_with(suffix)) return std::string(name.substr(0, name.size() - suffix.size()));
+  return std::nullopt;
+}
+
+uint64_t allocated_bytes(const fs::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_blocks) * 512 : 0;
+}
+
 void scan_blobs(const fs::path& dir, CachedRepo& repo) {
   std::error_code ec;
   for (fs::directory_iterator it(dir / "blobs", ec), end; !ec && it != end; it.increment(ec)) {
@@ -47,8 +62,9 @@ void scan_blobs(const fs::path& dir, CachedRepo& repo) {
     std::error_code size_ec;
     uint64_t size = fs::is_regular_file(it->symlink_status(size_ec)) ? fs::file_size(it->path(), size_ec) : 0;
     if (size_ec) size = 0;
-    if (name.ends_with(".incomplete")) {
-      repo.incomplete.push_back({name.substr(0, name.size() - 11), size});
+    if (auto partial = partial_blob_id(name)) {
+      if (name.ends_with(".ranges")) size = std::min(size, allocated_bytes(it->path()));  // it may have holes
+      repo.incomplete.push_back({*partial, size});
       repo.size_on_disk += size;
     } else if (name.ends_with(".lock") || name.find(".tmp.") != std::string::npos) {
       continue;  // lock files and our own in-flight temporaries are not content

@@ -36,7 +36,7 @@ struct CachedRepo {
   std::string dir;        // the models--... folder
   std::vector<CachedRevision> revisions;  // sorted by commit
   std::vector<CachedBlob> blobs;          // complete blobs, sorted by id
-  std::vector<CachedBlob> incomplete;     // blobs/{id}.incomplete (partial downloads)
+  std::vector<CachedBlob> incomplete;     // blobs/{id}.incomplete or .ranges (partial downloads)
   std::vector<std::string> problems;      // one line each: broken symlinks, dangling refs, stray files
   uint64_t size_on_disk = 0;              // complete + incomplete blobs
 };

@@ -1,6 +1,7 @@
 #include "store/chunk_sequencer.h"
 
 #include <algorithm>
+#include <string>
 
 namespace hubcap {
 
@@ -17,78 +18,90 @@ uint64_t ChunkSequencer::chunk_last(size_t i) const {
   return std::min(chunk_first(i) + chunk_size_, writer_.expected_size()) - 1;
 }
 
-Status ChunkSequencer::deliver(size_t i, std::string bytes) {
+Status ChunkSequencer::wait_turn(size_t i) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (i >= count_ && !error_) error_ = Error{"chunk " + std::to_string(i) + " of " + writer_.incomplete_path() +
-                                             " is out of range"};
-  cv_.wait(lock, [&] { return error_.has_value() || i < next_ + window_; });
-  if (error_) {
-    cv_.notify_all();
-    return *error_;
-  }
-  if (i < next_ || waiting_.count(i)) {
-    error_ = Error{"chunk " + std::to_string(i) + " of " + writer_.incomplete_path() + " delivered twice"};
-  } else if (uint64_t expected = chunk_length(i) - (i == next_ ? head_written_ : 0); bytes.size() != expected) {
-    error_ = Error{"chunk " + std::to_string(i) + " of " + writer_.incomplete_path() + " has " +
-                   std::to_string(bytes.size()) + " more bytes, expected " + std::to_string(expected)};
-  } else {
-    waiting_.emplace(i, std::move(bytes));
-    Status written = write_ready_locked();
-    if (!written) error_ = written.error();
-  }
-  cv_.notify_all();
+  cv_.wait(lock, [&] { return error_.has_value() || i < head_ + window_; });
   if (error_) return *error_;
   return ok_status();
 }
 
-Status ChunkSequencer::write_ready_locked() {
-  for (auto it = waiting_.find(next_); it != waiting_.end(); it = waiting_.find(next_)) {
-    HUBCAP_TRY(writer_.append(it->second));
-    std::string written = std::move(it->second);
-    waiting_.erase(it);
-    written.clear();
-    if (written.capacity() > 0 && spare_.size() < window_) spare_.push_back(std::move(written));
-    ++next_;
-    head_written_ = 0;
-  }
-  return ok_status();
-}
-
-Result<bool> ChunkSequencer::write_head(size_t i, std::string_view bytes) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (error_) return *error_;
-  if (i != next_) return false;
-  if (bytes.size() > chunk_length(i) - head_written_) {
-    error_ = Error{"chunk " + std::to_string(i) + " of " + writer_.incomplete_path() + " is longer than its range"};
-  } else if (Status written = writer_.append(bytes); !written) {
-    error_ = written.error();
-  } else {
-    head_written_ += bytes.size();
-    return true;
-  }
+Status ChunkSequencer::poison_locked(Error error) {
+  if (!error_) error_ = std::move(error);
   cv_.notify_all();
   return *error_;
 }
 
-std::string ChunkSequencer::spare_buffer() {
+// Hashes the head chunk's landed bytes, and moves the head past every chunk
+// that is then complete.
+Status ChunkSequencer::hash_landed_locked() {
+  for (; head_ < count_; ++head_) {
+    uint64_t hashed = writer_.offset() - chunk_first(head_);
+    auto landed = landed_.find(head_);
+    uint64_t have = landed == landed_.end() ? 0 : landed->second;
+    if (have > hashed) HUBCAP_TRY(writer_.absorb(have - hashed));
+    if (!finished_.count(head_)) break;
+    landed_.erase(head_);
+    finished_.erase(head_);
+    cv_.notify_all();
+  }
+  return ok_status();
+}
+
+Status ChunkSequencer::write(size_t i, uint64_t at, std::string_view bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (error_) return *error_;
+    std::string chunk = "chunk " + std::to_string(i) + " of " + writer_.incomplete_path();
+    if (i >= count_ || i < head_ || finished_.count(i)) return poison_locked(Error{chunk + " written after it was done"});
+    if (at > chunk_length(i) || bytes.size() > chunk_length(i) - at)
+      return poison_locked(Error{chunk + " is longer than its range"});
+    uint64_t& have = landed_[i];
+    if (at != have) return poison_locked(Error{chunk + ": bytes from " + std::to_string(at) + " arrived after " +
+                                               std::to_string(have)});
+    if (i == head_) {
+      Status written = hash_landed_locked();
+      if (written) written = writer_.append(bytes);
+      if (!written) return poison_locked(written.error());
+      have += bytes.size();
+      return ok_status();
+    }
+  }
+  // Ahead of the head: straight to its place in the file, without holding
+  // the lock, so connections write in parallel. If the head reaches this
+  // chunk meanwhile, it hashes what had landed before; the rest follows on
+  // this chunk's next write() or finish().
+  Status written = writer_.write_at(chunk_first(i) + at, bytes);
   std::lock_guard<std::mutex> lock(mu_);
-  if (spare_.empty()) return {};
-  std::string buffer = std::move(spare_.back());
-  spare_.pop_back();
-  return buffer;
+  if (!written) return poison_locked(written.error());
+  if (error_) return *error_;
+  landed_[i] = at + bytes.size();
+  return ok_status();
+}
+
+Status ChunkSequencer::finish(size_t i) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (error_) return *error_;
+  std::string chunk = "chunk " + std::to_string(i) + " of " + writer_.incomplete_path();
+  if (i >= count_ || i < head_ || finished_.count(i)) return poison_locked(Error{chunk + " finished twice"});
+  auto landed = landed_.find(i);
+  uint64_t have = landed == landed_.end() ? 0 : landed->second;
+  if (have != chunk_length(i))
+    return poison_locked(Error{chunk + " has " + std::to_string(have) + " bytes, expected " +
+                               std::to_string(chunk_length(i))});
+  finished_.insert(i);
+  Status hashed = hash_landed_locked();
+  if (!hashed) return poison_locked(hashed.error());
+  return ok_status();
 }
 
 void ChunkSequencer::fail(Error error) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!error_) error_ = std::move(error);
-  waiting_.clear();
-  spare_.clear();
-  cv_.notify_all();
+  (void)poison_locked(std::move(error));
 }
 
 bool ChunkSequencer::done() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return !error_ && next_ == count_;
+  return !error_ && head_ == count_;
 }
 
 }  // namespace hubcap

@@ -1,26 +1,29 @@
 #pragma once
 // Lets several connections fetch one large blob as byte ranges at once while
-// the file on disk still grows strictly in order. Why in order: the
-// .incomplete file is shared with huggingface_hub, which resumes from its
-// size, so it must never hold holes; and in-order bytes can be hashed as
-// they land, with no second pass.
+// the blob is still hashed strictly in order, as the bytes land, with no
+// second pass and no chunk held in memory.
 //
 // The tail of the blob (from the writer's resume offset) is cut into
-// fixed-size chunks. Workers fetch chunks in any order and deliver() them;
-// a chunk that is not next waits in memory, and deliver() blocks while a
-// chunk is `window` or more chunks ahead of the next one to write, so memory
-// stays under about (window + workers) chunks whatever the blob size.
+// fixed-size chunks. The chunk at the head of the in-order prefix streams
+// through BlobWriter::append (written and hashed from the network buffer);
+// every other chunk is written straight to its place in the file
+// (BlobWriter::write_at) and hashed from the page cache when the head
+// reaches it (BlobWriter::absorb). A chunk may not start while it is
+// `window` or more chunks ahead of the head, so the unhashed part of the
+// file stays bounded (what a kill -9 can cost, and what must still be in the
+// page cache to be hashed cheaply).
 //
 // Workers must take chunks in increasing order (a shared counter): then the
-// chunk that is next is never the one blocked, and the transfer cannot stall.
-// Thread-safe: deliver() and fail() may be called from any thread.
+// head chunk is never the one waiting, and the transfer cannot stall.
+// Thread-safe: every method may be called from any thread. The writer must
+// be in a ranged phase (BlobWriter::begin_ranges) while chunks are written.
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <mutex>
 #include <optional>
-#include <string>
-#include <vector>
+#include <string_view>
 
 #include "store/blob_writer.h"
 #include "util/result.h"
@@ -37,41 +40,38 @@ class ChunkSequencer {
   uint64_t chunk_first(size_t i) const;
   uint64_t chunk_last(size_t i) const;
 
-  // While chunk i is the next one to write, its bytes may go straight to the
-  // file as they arrive (no copy held in memory): true when `bytes` were
-  // written, false (nothing written) when chunk i is not next yet. Error as
-  // for deliver(), or when more than the chunk's length would be written.
-  Result<bool> write_head(size_t i, std::string_view bytes);
+  // Blocks until chunk i is less than `window` chunks ahead of the head.
+  // Error after fail() or any other error.
+  Status wait_turn(size_t i);
 
-  // Hands over chunk i: all of its bytes, or those after what write_head()
-  // already wrote. Blocks while it is too far ahead. Error when the chunk
-  // has the wrong length, was delivered twice, the writer failed, or fail()
-  // was called; after any error every call fails.
-  Status deliver(size_t i, std::string bytes);
+  // Writes `bytes`, which start `at` bytes into chunk i; a chunk's bytes
+  // come in order (a retry resumes where the last attempt stopped). Error
+  // when they run past the chunk, skip or repeat bytes, the writer fails,
+  // or after fail(); after any error every call fails.
+  Status write(size_t i, uint64_t at, std::string_view bytes);
 
-  // An emptied buffer of a chunk already written (its capacity kept), or an
-  // empty string: reusing them spares the page faults of fresh memory for
-  // every chunk. At most `window` are kept.
-  std::string spare_buffer();
+  // Chunk i has all its bytes: hashes every chunk now in order. Error when
+  // it is short, was finished twice, or as for write().
+  Status finish(size_t i);
 
-  // Stops the transfer (a worker gave up): blocked and later calls return `error`.
+  // Stops the transfer (a worker gave up): waiting and later calls return `error`.
   void fail(Error error);
 
-  // True once every chunk has been written; then writer.commit() may run.
+  // True once every chunk has been hashed; then writer.commit() may run.
   bool done() const;
 
  private:
-  Status write_ready_locked();
   uint64_t chunk_length(size_t i) const { return chunk_last(i) - chunk_first(i) + 1; }
+  Status poison_locked(Error error);
+  Status hash_landed_locked();
   BlobWriter& writer_;
   uint64_t start_, chunk_size_;
   size_t count_, window_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  size_t next_ = 0;
-  uint64_t head_written_ = 0;  // bytes of chunk next_ written by write_head()
-  std::map<size_t, std::string> waiting_;
-  std::vector<std::string> spare_;
+  size_t head_ = 0;                   // the first chunk not yet wholly hashed
+  std::map<size_t, uint64_t> landed_;  // chunk -> bytes on disk from its start (unhashed chunks only)
+  std::set<size_t> finished_;          // chunks whose worker called finish(), not yet hashed
   std::optional<Error> error_;
 };
 

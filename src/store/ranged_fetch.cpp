@@ -31,12 +31,15 @@ void backoff_pause(long base_ms, int attempt, const std::atomic<bool>* cancel) {
 namespace {
 
 constexpr uint64_t kReportBytes = 1 << 20;  // progress granularity of one worker
+// How many chunks may be in flight ahead of the head, per connection: slack
+// so that one slow connection at the head does not idle the others at once.
+constexpr size_t kWindowPerConnection = 2;
 
 // What the workers of one file share.
 class Transfer {
  public:
   Transfer(BlobWriter& writer, const RangedFetch& options)
-      : options_(options), sequencer_(writer, options.chunk_bytes, std::max<size_t>(options.max_connections, 1)) {}
+      : options_(options), sequencer_(writer, options.chunk_bytes, kWindowPerConnection * std::max<size_t>(options.max_connections, 1)) {}
 
   // The calling thread's share of the work: it adds helpers as budget
   // slots free up, fetches chunks itself, then waits for its helpers.
@@ -73,8 +76,8 @@ class Transfer {
     }
   }
 
-  // Takes the next chunk, fetches and delivers it. False when there is no
-  // work left or the transfer stopped.
+  // Takes the next chunk and fetches it. False when there is no work left
+  // or the transfer stopped.
   bool fetch_next_chunk() {
     if (halted()) {
       sequencer_.fail(Error{"cancelled"});
@@ -82,45 +85,33 @@ class Transfer {
     }
     size_t i = next_chunk_++;
     if (i >= sequencer_.chunk_count()) return false;
-    auto bytes = fetch_chunk(i);
-    Status delivered = bytes ? sequencer_.deliver(i, std::move(*bytes)) : Status(bytes.error());
-    if (delivered) return true;
+    Status fetched = fetch_chunk(i);
+    if (fetched) return true;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!failure_) failure_ = delivered.error();
+      if (!failure_) failure_ = fetched.error();
     }
     stopped_ = true;
-    sequencer_.fail(delivered.error());
+    sequencer_.fail(fetched.error());
     return false;
   }
 
-  // Chunk i's bytes not yet written, resuming within the chunk after a
-  // failure. While chunk i is the next to write, bytes go straight to the
-  // file (write_head) instead of being held.
-  Result<std::string> fetch_chunk(size_t i) {
+  // Chunk i, resuming within the chunk after a failure.
+  Status fetch_chunk(size_t i) {
+    HUBCAP_TRY(sequencer_.wait_turn(i));
     uint64_t first = sequencer_.chunk_first(i), length = sequencer_.chunk_last(i) - first + 1;
-    std::string held;
-    uint64_t got = 0;  // bytes of the chunk received: written at the head, or held
+    uint64_t got = 0;  // bytes of the chunk written
     std::optional<Error> write_error;
-    auto take = [&](std::string_view piece) {
-      if (held.empty() && !write_error) {  // once held bytes exist, they must go first: deliver() takes them
-        auto direct = sequencer_.write_head(i, piece);
-        if (!direct) write_error = direct.error();
-        if (!direct || *direct) return direct.ok();
-      }
-      if (held.empty()) {
-        if (held.capacity() == 0) held = sequencer_.spare_buffer();
-        held.reserve(static_cast<size_t>(length - got));
-      }
-      held.append(piece);  // the client never passes more than the range asked
-      return true;
-    };
     for (int attempt = 1;; ++attempt) {
       HttpRequest request = options_.make_request();
       request.range = ByteRange{first + got, length - got};
       uint64_t unreported = 0;
       BodySink sink = [&](std::string_view piece) {
-        if (halted() || !take(piece)) return false;
+        if (halted()) return false;
+        if (Status written = sequencer_.write(i, got, piece); !written) {
+          write_error = written.error();
+          return false;
+        }
         got += piece.size();
         unreported += piece.size();
         if (unreported >= kReportBytes) report(unreported);
@@ -131,7 +122,7 @@ class Transfer {
       if (write_error) return *write_error;
       if (response && response->status == 200) ranges_ignored_ = true;
       if (halted()) return Error{"stopped"};
-      if (response && response->status == 206 && got == length) return held;
+      if (response && response->status == 206 && got == length) return sequencer_.finish(i);
       bool retryable = !response || response->status / 100 == 2 || is_retryable_status(response->status);
       std::string why = !response ? response.error().message
                         : response->status / 100 == 2
@@ -161,9 +152,18 @@ class Transfer {
 }  // namespace
 
 RangedResult fetch_in_ranges(BlobWriter& writer, const RangedFetch& options) {
-  Transfer transfer(writer, options);
-  transfer.run();
-  return transfer.result();
+  if (Status begun = writer.begin_ranges(); !begun) return {RangedStatus::kFailed, begun.error()};
+  RangedResult result;
+  {
+    Transfer transfer(writer, options);
+    transfer.run();
+    result = transfer.result();
+  }
+  // Back to an .incomplete file holding the in-order prefix: complete, or
+  // for the next attempt (or huggingface_hub) to resume.
+  if (Status ended = writer.end_ranges(); !ended && result.status != RangedStatus::kFailed)
+    result = {RangedStatus::kFailed, ended.error()};
+  return result;
 }
 
 }  // namespace hubcap

@@ -1,8 +1,11 @@
 #pragma once
 // Fetches the missing tail of one large blob as parallel byte ranges
-// ("Range: bytes=a-b") while the file on disk still grows strictly in order
-// (ChunkSequencer), so blobs/{etag}.incomplete never has holes and is hashed
-// as it is written.
+// ("Range: bytes=a-b"). Each connection writes its chunk straight to its
+// place in the file while the blob is hashed strictly in order
+// (ChunkSequencer), so there is no second pass and no chunk waits in memory.
+// Meanwhile the file is blobs/{etag}.ranges (see blob_writer.h); when the
+// transfer ends, however it ends, it is blobs/{etag}.incomplete again,
+// holding the in-order prefix.
 //
 // The calling thread is one connection; it adds helper threads, each with
 // one more connection, only while a slot of the shared ConnectionBudget is
@@ -12,9 +15,9 @@
 //
 // A chunk whose connection drops, stalls or gets a 429/5xx is resumed from
 // the bytes it already has, with backoff, up to max_attempts_per_chunk.
-// Memory: at most about 3 x max_connections chunks are held at once (chunks
-// waiting for their turn, chunks being received, emptied buffers kept for
-// reuse); the chunk being written streams straight to the file.
+// Memory: one network buffer per connection and one read buffer for
+// hashing, whatever the blob size; the page cache holds at most about
+// 2 x max_connections chunks written but not yet hashed.
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -65,13 +65,17 @@ std::string Digest::finish() {
 Result<uint64_t> digest_file(const std::string& path, uint64_t limit, Digest& digest) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Error{"cannot open " + path + ": " + std::strerror(errno)};
+  return digest_fd(fd.get(), 0, limit, digest, path);
+}
+
+Result<uint64_t> digest_fd(int fd, uint64_t offset, uint64_t limit, Digest& digest, const std::string& name) {
   std::vector<char> buffer(1 << 20);
   uint64_t total = 0;
   while (total < limit) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), limit - total));
-    ssize_t n = ::read(fd.get(), buffer.data(), want);
+    ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset + total));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{"cannot read " + path + ": " + std::strerror(errno)};
+    if (n < 0) return Error{"cannot read " + name + ": " + std::strerror(errno)};
     if (n == 0) break;
     digest.update(buffer.data(), static_cast<size_t>(n));
     total += static_cast<uint64_t>(n);

@@ -40,4 +40,9 @@ class Digest {
 // bytes were read: fewer than `limit` when the file ends first.
 Result<uint64_t> digest_file(const std::string& path, uint64_t limit, Digest& digest);
 
+// The same for an open file, from byte `offset` (pread: the file position is
+// untouched, so other threads may write elsewhere in the file meanwhile).
+// `name` is for error messages.
+Result<uint64_t> digest_fd(int fd, uint64_t offset, uint64_t limit, Digest& digest, const std::string& name);
+
 }  // namespace hubcap

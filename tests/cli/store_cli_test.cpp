@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "server/repo_store.h"
+#include "store/blob_writer.h"
 #include "store/cache_layout.h"
 #include "store/downloader.h"
 #include "store/sha256.h"
@@ -128,18 +129,20 @@ TEST_F(StoreCli, KilledDownloadResumes) {
   const size_t size = 128u << 20;
   add_model("org/big", size);
   std::string oid = sha256_hex(read_file(hub.repo_dir("org/big") / "model.safetensors"));
-  fs::path incomplete = repo_folder("org/big") / "blobs" / (oid + ".incomplete");
+  std::string repo = repo_folder("org/big").string();
   pid_t pid = spawn({"download", "org/big", "--cache-dir", cache.path().string()}, io);
-  std::error_code ec;
+  // Parallel ranges: blobs/{oid}.ranges, whose trailer records the in-order
+  // prefix (blob_writer.h); a single stream: blobs/{oid}.incomplete.
   bool seen = false;
   for (int i = 0; i < 200000 && !seen; ++i) {
-    seen = fs::exists(incomplete, ec) && fs::file_size(incomplete, ec) > 0;
+    seen = resumable_bytes(repo, oid) > 0;
     if (!seen) std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
   ASSERT_TRUE(seen) << "the download never started";
-  uint64_t kept = fs::exists(incomplete, ec) ? fs::file_size(incomplete, ec) : 0;
+  uint64_t kept = resumable_bytes(repo, oid);
+  EXPECT_GT(kept, 0u);
   // The server's threads may still be writing into the dead connections:
   // count from when its byte counter has settled.
   uint64_t sent_before = hub.server().stats().bytes_sent;
@@ -151,8 +154,9 @@ TEST_F(StoreCli, KilledDownloadResumes) {
   CliRun resumed = hubcap({"download", "org/big", "--json"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(*sha256_file(snapshot_file("org/big", "model.safetensors").string()), oid);
-  EXPECT_FALSE(fs::exists(incomplete));
-  // The second run fetched only what the first had not written.
+  EXPECT_FALSE(fs::exists(repo + "/blobs/" + oid + ".incomplete"));
+  EXPECT_FALSE(fs::exists(repo + "/blobs/" + oid + ".ranges"));
+  // The second run fetched only what the first had not written in order.
   EXPECT_LE(hub.server().stats().bytes_sent - sent_before, size - kept + 100'000);
 }
 

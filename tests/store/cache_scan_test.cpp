@@ -30,6 +30,7 @@ TEST(CacheScan, ReadsAHandBuiltCache) {
   repo.link(kC2, "model.safetensors", kWeights);
   repo.ref("v2", kC2);
   test::write_raw(repo.dir() + "/blobs/" + hex_id('e', 64) + ".incomplete", "part");
+  test::write_raw(repo.dir() + "/blobs/" + hex_id('f', 64) + ".ranges", "abc");  // hubcap's parallel ranges
   test::write_raw(tmp.path() + "/.locks/models--meta-llama--Llama-3.1-8B/" + kWeights + ".lock", "");
   test::write_raw(tmp.path() + "/version.txt", "1");
 
@@ -42,10 +43,12 @@ TEST(CacheScan, ReadsAHandBuiltCache) {
   EXPECT_EQ(r.repo_type, "model");
   EXPECT_TRUE(r.problems.empty()) << r.problems[0];
   ASSERT_EQ(r.blobs.size(), 4u);
-  ASSERT_EQ(r.incomplete.size(), 1u);
+  ASSERT_EQ(r.incomplete.size(), 2u);
   EXPECT_EQ(r.incomplete[0].id, hex_id('e', 64));
   EXPECT_EQ(r.incomplete[0].size, 4u);
-  EXPECT_EQ(r.size_on_disk, 7u + 8 + 1000 + 2 + 4);
+  EXPECT_EQ(r.incomplete[1].id, hex_id('f', 64));
+  EXPECT_EQ(r.incomplete[1].size, 3u);
+  EXPECT_EQ(r.size_on_disk, 7u + 8 + 1000 + 2 + 4 + 3);
   ASSERT_EQ(r.revisions.size(), 2u);
   const CachedRevision& first = r.revisions[0];
   EXPECT_EQ(first.commit, kC1);

@@ -50,6 +50,7 @@ struct Ranges : ::testing::Test {
     ASSERT_TRUE(r.complete()) << r.files[1].error;
     EXPECT_EQ(file_sha(snapshot(r, "model.safetensors")), weights_oid());
     EXPECT_FALSE(fs::exists(blobs() / (weights_oid() + ".incomplete")));
+    EXPECT_FALSE(fs::exists(blobs() / (weights_oid() + ".ranges")));
   }
 };
 
@@ -111,6 +112,7 @@ TEST_F(Ranges, WrongBytesEveryTimeAreReportedAndNeverLinked) {
                                         weights_oid() + " (tried twice; nothing linked)");
   EXPECT_FALSE(fs::exists(blobs() / weights_oid()));
   EXPECT_FALSE(fs::exists(blobs() / (weights_oid() + ".incomplete")));
+  EXPECT_FALSE(fs::exists(blobs() / (weights_oid() + ".ranges")));
   EXPECT_FALSE(fs::is_symlink(snapshot(*report, "model.safetensors")));
   EXPECT_TRUE(fs::is_symlink(snapshot(*report, "config.json")));
 }
@@ -158,7 +160,9 @@ TEST_F(Ranges, CancelStopsTheChunkWorkersAndTheNextRunResumes) {
   EXPECT_TRUE(stopped->cancelled);
   EXPECT_EQ(stopped->files[1].status, FileOutcome::kCancelled);
   EXPECT_FALSE(fs::exists(blobs() / weights_oid()));
-  // What was written is an in-order prefix of the file.
+  // What was written is an in-order prefix of the file, under the name
+  // huggingface_hub resumes too.
+  EXPECT_FALSE(fs::exists(blobs() / (weights_oid() + ".ranges")));
   fs::path incomplete = blobs() / (weights_oid() + ".incomplete");
   ASSERT_TRUE(fs::exists(incomplete));
   uint64_t kept = fs::file_size(incomplete);
