@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -54,16 +55,21 @@ void apply_defaults(const ModelShape& s, const PlanSettings& st, const GpuSpec& 
   r.block_size = st.block_size ? st.block_size : (s.mla() ? 64 : 16);
 }
 
-Result<WeightsSummary> model_weights(const nlohmann::json& config, const WeightsSummary* exact, PlanReport& r) {
+// The weights to plan with: `exact` when given (not copied: --find plans
+// many deployments of one tensor list), else counted from the config into
+// `counted`.
+Result<const WeightsSummary*> model_weights(const nlohmann::json& config, const WeightsSummary* exact, PlanReport& r,
+                                            std::optional<WeightsSummary>& counted) {
   if (exact) {
     r.weights_exact = true;
-    return *exact;
+    return exact;
   }
   auto count = count_from_config(config);
   if (!count.ok()) return count.error();
   if (!count->exact) r.warnings.push_back("weights estimated from an unknown architecture's config");
   if (count->vision) r.warnings.push_back("vision tower not counted in the weights");
-  return std::move(count->stored);
+  counted = std::move(count->stored);
+  return &*counted;
 }
 
 // Blackwell GPUs run MXFP4 experts natively; NVIDIA GPUs before them get the
@@ -171,11 +177,12 @@ Result<PlanReport> plan_model(const nlohmann::json& config, const WeightsSummary
   if (!behaviour.ok()) return behaviour.error();
   apply_defaults(s, st, r.gpu, *behaviour, r);
 
-  auto weights = model_weights(config, exact_weights, r);
+  std::optional<WeightsSummary> counted;
+  auto weights = model_weights(config, exact_weights, r, counted);
   if (!weights.ok()) return weights.error();
   SplitSettings split{r.tp, r.pp, r.dp, dtype->bytes, st.quantization == "fp8" && s.quantization.empty(),
                       r.expert_parallel, pads_mxfp4(r.gpu)};
-  const auto stage_weights = weight_bytes_per_stage(*weights, s, split);
+  const auto stage_weights = weight_bytes_per_stage(**weights, s, split);
   const auto stages = pp_stages(s.layers, r.pp);
 
   // vLLM sizes every worker's KV cache by the most constrained one.
