@@ -25,7 +25,7 @@ using nlohmann::json;
 constexpr const char* kLastModified = "2024-01-01T00:00:00.000Z";
 
 struct Route {
-  enum Kind { kInfo, kTree, kResolve } kind = kInfo;
+  enum Kind { kInfo, kTree, kPathsInfo, kResolve } kind = kInfo;
   std::string repo;
   std::string revision = "main";
   std::string path;  // tree: folder ("" = root); resolve: file
@@ -59,8 +59,8 @@ std::optional<Segments> path_segments(const std::string& target) {
   return out;
 }
 
-// /api/models/{repo}[/revision/{rev} | /tree/{rev}[/{dir}]], with the repo
-// taking `n` segments after "api/models".
+// /api/models/{repo}[/revision/{rev} | /tree/{rev}[/{dir}] | /paths-info/{rev}],
+// with the repo taking `n` segments after "api/models".
 std::optional<Route> api_route(const Segments& s, size_t n) {
   if (s.size() < 2 + n) return std::nullopt;
   Route r;
@@ -75,6 +75,11 @@ std::optional<Route> api_route(const Segments& s, size_t n) {
     r.kind = Route::kTree;
     r.revision = s[rest + 1];
     r.path = join(s, rest + 2, s.size());
+    return r;
+  }
+  if (s[rest] == "paths-info" && s.size() == rest + 2) {
+    r.kind = Route::kPathsInfo;
+    r.revision = s[rest + 1];
     return r;
   }
   return std::nullopt;
@@ -208,6 +213,53 @@ void answer_tree(const RouteContext& ctx, const Route& route, const LocalRepo& r
     out.push_back(std::move(*j));
   }
   if (end < entries.size()) res.set_header("Link", next_page_link(ctx, route, end));
+  send_json(res, out);
+}
+
+// The paths a paths-info request asks for, and whether it wants
+// `lastCommit`: a JSON body ({"paths": [...], "expand": true}, as
+// @huggingface/hub sends) or a form (paths=a&paths=b&expand=True, as
+// huggingface_hub sends, which httplib has parsed into the params).
+struct PathsQuery {
+  std::vector<std::string> paths;
+  bool expand = false;
+};
+
+std::optional<PathsQuery> paths_query(const RouteContext& ctx) {
+  PathsQuery q;
+  if (ctx.content_type.starts_with("application/json")) {
+    json body = json::parse(ctx.body, nullptr, false);
+    if (!body.is_object() || !body.contains("paths") || !body["paths"].is_array()) return std::nullopt;
+    for (const auto& p : body["paths"]) {
+      if (!p.is_string()) return std::nullopt;
+      q.paths.push_back(p.get<std::string>());
+    }
+    q.expand = body.value("expand", json(false)) == json(true);
+    return q;
+  }
+  for (auto [it, end] = ctx.params.equal_range("paths"); it != end; ++it) q.paths.push_back(it->second);
+  std::string expand = param(ctx, "expand");
+  q.expand = expand == "true" || expand == "True" || expand == "1";
+  return q;
+}
+
+// POST /api/models/{repo}/paths-info/{rev}: the tree entry of each asked
+// path that exists (files and folders); paths that do not exist are left
+// out, as the Hub does.
+void answer_paths_info(const RouteContext& ctx, const LocalRepo& repo, httplib::Response& res) {
+  if (!ctx.post) return send_error(res, 405, nullptr, "paths-info takes a POST");
+  auto query = paths_query(ctx);
+  if (!query) return send_error(res, 400, nullptr, "expected {\"paths\": [...]}");
+  auto all = tree_entries(repo, "", true);
+  json out = json::array();
+  for (const auto& path : query->paths) {
+    auto found = std::find_if(all.begin(), all.end(), [&](const TreeEntry& e) { return e.path == path; });
+    if (found == all.end()) continue;
+    auto j = tree_entry_json(ctx, repo, *found);
+    if (!j) return send_error(res, 500, nullptr, j.error().message);
+    if (query->expand) (*j)["lastCommit"] = {{"id", repo.sha}, {"title", "mirror"}, {"date", kLastModified}};
+    out.push_back(std::move(*j));
+  }
   send_json(res, out);
 }
 
@@ -372,6 +424,8 @@ void answer_route(const RouteContext& ctx, httplib::Response& res) {
       return send_json(res, model_info_json(*repo));
     case Route::kTree:
       return answer_tree(ctx, *route, *repo, res);
+    case Route::kPathsInfo:
+      return answer_paths_info(ctx, *repo, res);
     case Route::kResolve:
       return answer_resolve(ctx, *route, *repo, authorized, res);
   }

@@ -21,9 +21,13 @@ struct RouteContext {
   std::string range;               // Range header; "" when absent or ignored
   bool head = false;
   std::atomic<uint64_t>& bytes_sent;  // file body bytes written
+  bool post = false;
+  std::string content_type;  // of a POST body
+  const std::string& body;   // a POST body ("" otherwise)
 };
 
-// Answers model info, tree and resolve requests; anything else is a 404.
+// Answers model info, tree, paths-info and resolve requests; anything else
+// is a 404.
 void answer_route(const RouteContext& ctx, httplib::Response& res);
 
 // Answers with the injected fault instead of the real response

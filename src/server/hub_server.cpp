@@ -37,6 +37,7 @@ class HubServer::Impl {
       listen_socket_ = sock;
     });
     server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
+    server_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     int port = options_.port == 0 ? server_.bind_to_any_port(options_.host)
                                   : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
     if (port <= 0)
@@ -91,9 +92,18 @@ class HubServer::Impl {
     if (fault && !is_body_fault(fault->kind)) {
       answer_fault(*fault, res, stopping_);
     } else {
-      RouteContext ctx{store_, options_, req.target, req.params, req.get_header_value("Host"),
-                       req.get_header_value("Authorization"), ignore_range_ ? "" : range,
-                       req.method == "HEAD", bytes_sent_};
+      RouteContext ctx{store_,
+                       options_,
+                       req.target,
+                       req.params,
+                       req.get_header_value("Host"),
+                       req.get_header_value("Authorization"),
+                       ignore_range_ ? "" : range,
+                       req.method == "HEAD",
+                       bytes_sent_,
+                       req.method == "POST",
+                       req.get_header_value("Content-Type"),
+                       req.body};
       answer_route(ctx, res);
       if (fault) damage_body(*fault, res);
     }

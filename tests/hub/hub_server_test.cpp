@@ -1,6 +1,7 @@
 #include "server/hub_server.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "hub/http_client.h"
 #include "support/local_hub.h"
@@ -96,6 +97,42 @@ TEST_F(HubServerTest, NonRecursiveTreeListsOneFolder) {
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0]["path"], "weights/model.safetensors");
   EXPECT_EQ(s[0]["lfs"]["size"], 3);
+}
+
+// POSTs `body` to paths-info on main: the status, and the JSON answer of a 200.
+std::pair<int, nlohmann::json> paths_info(const LocalHub& hub, const std::string& body, const std::string& type,
+                                          const std::string& revision = "main") {
+  httplib::Client client(hub.url());
+  auto answer = client.Post("/api/models/org/m/paths-info/" + revision, body, type);
+  if (!answer) return {-1, nullptr};
+  return {answer->status, answer->status == 200 ? nlohmann::json::parse(answer->body, nullptr, false) : nullptr};
+}
+
+// @huggingface/hub posts JSON, huggingface_hub a form; paths that do not
+// exist are left out, as on the Hub.
+TEST_F(HubServerTest, PathsInfoAnswersJsonAndFormBodies) {
+  auto [status, j] = paths_info(
+      hub_, R"({"paths": ["weights/model.safetensors", "nope.txt", "weights"], "expand": true})", "application/json");
+  ASSERT_EQ(status, 200);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["path"], "weights/model.safetensors");
+  EXPECT_EQ(j[0]["size"], 3);
+  EXPECT_EQ(j[0]["lfs"]["size"], 3);
+  EXPECT_EQ(j[0]["lastCommit"]["id"], kSha);
+  EXPECT_EQ(j[1]["type"], "directory");
+
+  auto [form_status, f] = paths_info(hub_, "paths=README.md&paths=sub%2F.secret", "application/x-www-form-urlencoded");
+  ASSERT_EQ(form_status, 200);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0]["path"], "README.md");
+  EXPECT_EQ(f[0]["size"], 5);
+  EXPECT_FALSE(f[0].contains("lastCommit"));
+
+  EXPECT_EQ(paths_info(hub_, "{\"paths\": 3}", "application/json").first, 400);
+  EXPECT_EQ(paths_info(hub_, "{\"paths\": []}", "application/json", "v9").first, 404);
+  auto get_instead = get("/api/models/org/m/paths-info/main");
+  ASSERT_TRUE(get_instead);
+  EXPECT_EQ(get_instead->status, 405);
 }
 
 TEST_F(HubServerTest, RangeForms) {
