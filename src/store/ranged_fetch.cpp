@@ -39,7 +39,8 @@ constexpr size_t kWindowPerConnection = 2;
 class Transfer {
  public:
   Transfer(BlobWriter& writer, const RangedFetch& options)
-      : options_(options), sequencer_(writer, options.chunk_bytes, kWindowPerConnection * std::max<size_t>(options.max_connections, 1)) {}
+      : options_(options),
+        sequencer_(writer, options.chunk_bytes, kWindowPerConnection * std::max<size_t>(options.max_connections, 1)) {}
 
   // The calling thread's share of the work: it adds helpers as budget
   // slots free up, fetches chunks itself, then waits for its helpers.
