@@ -138,6 +138,21 @@ TEST(ChunkSequencer, HeadIsHashedAsItComesAndLaterChunksFromTheFile) {
   EXPECT_EQ(*read_text_file(blob_path(repo, sha(data)), 20000), data);
 }
 
+TEST(ChunkSequencer, WriterFailureAheadOfTheHeadStopsTheTransfer) {
+  FreshBlob blob(10000);
+  ASSERT_TRUE(blob.writer.ok() && blob.ranged.ok());
+  auto& [tmp, data, repo, writer, ranged] = blob;
+  ChunkSequencer seq(*writer, 4000, 4);
+  ASSERT_TRUE(seq.write(0, 0, data.substr(0, 100)).ok());
+  ASSERT_TRUE(writer->end_ranges().ok());  // now write_at() fails, as on a full disk
+  Status ahead = seq.write(2, 0, data.substr(8000, 10));
+  ASSERT_FALSE(ahead.ok());
+  EXPECT_FALSE(seq.write(0, 100, data.substr(100, 10)).ok());  // every later call fails
+  EXPECT_FALSE(seq.wait_turn(1).ok());
+  EXPECT_FALSE(seq.done());
+  EXPECT_EQ(writer->offset(), 100u);
+}
+
 TEST(ChunkSequencer, FailWakesAWaitingWorker) {
   FreshBlob blob(10000);
   ASSERT_TRUE(blob.writer.ok() && blob.ranged.ok());
