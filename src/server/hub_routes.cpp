@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -250,12 +251,13 @@ void answer_paths_info(const RouteContext& ctx, const LocalRepo& repo, httplib::
   if (!ctx.post) return send_error(res, 405, nullptr, "paths-info takes a POST");
   auto query = paths_query(ctx);
   if (!query) return send_error(res, 400, nullptr, "expected {\"paths\": [...]}");
-  auto all = tree_entries(repo, "", true);
+  std::map<std::string, TreeEntry> by_path;
+  for (auto& e : tree_entries(repo, "", true)) by_path.emplace(e.path, e);
   json out = json::array();
   for (const auto& path : query->paths) {
-    auto found = std::find_if(all.begin(), all.end(), [&](const TreeEntry& e) { return e.path == path; });
-    if (found == all.end()) continue;
-    auto j = tree_entry_json(ctx, repo, *found);
+    auto found = by_path.find(path);
+    if (found == by_path.end()) continue;
+    auto j = tree_entry_json(ctx, repo, found->second);
     if (!j) return send_error(res, 500, nullptr, j.error().message);
     if (query->expand) (*j)["lastCommit"] = {{"id", repo.sha}, {"title", "mirror"}, {"date", kLastModified}};
     out.push_back(std::move(*j));
