@@ -25,6 +25,10 @@ Status ChunkSequencer::wait_turn(size_t i) {
   return ok_status();
 }
 
+Error ChunkSequencer::chunk_error(size_t i, const std::string& what) const {
+  return Error{"chunk " + std::to_string(i) + " of " + writer_.incomplete_path() + what};
+}
+
 Status ChunkSequencer::poison_locked(Error error) {
   if (!error_) error_ = std::move(error);
   cv_.notify_all();
@@ -51,13 +55,14 @@ Status ChunkSequencer::write(size_t i, uint64_t at, std::string_view bytes) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (error_) return *error_;
-    std::string chunk = "chunk " + std::to_string(i) + " of " + writer_.incomplete_path();
-    if (i >= count_ || i < head_ || finished_.count(i)) return poison_locked(Error{chunk + " written after it was done"});
+    if (i >= count_ || i < head_ || finished_.count(i))
+      return poison_locked(chunk_error(i, " written after it was done"));
     if (at > chunk_length(i) || bytes.size() > chunk_length(i) - at)
-      return poison_locked(Error{chunk + " is longer than its range"});
+      return poison_locked(chunk_error(i, " is longer than its range"));
     uint64_t& have = landed_[i];
-    if (at != have) return poison_locked(Error{chunk + ": bytes from " + std::to_string(at) + " arrived after " +
-                                               std::to_string(have)});
+    if (at != have)
+      return poison_locked(
+          chunk_error(i, ": bytes from " + std::to_string(at) + " arrived after " + std::to_string(have)));
     if (i == head_) {
       Status written = hash_landed_locked();
       if (written) written = writer_.append(bytes);
@@ -81,13 +86,12 @@ Status ChunkSequencer::write(size_t i, uint64_t at, std::string_view bytes) {
 Status ChunkSequencer::finish(size_t i) {
   std::lock_guard<std::mutex> lock(mu_);
   if (error_) return *error_;
-  std::string chunk = "chunk " + std::to_string(i) + " of " + writer_.incomplete_path();
-  if (i >= count_ || i < head_ || finished_.count(i)) return poison_locked(Error{chunk + " finished twice"});
+  if (i >= count_ || i < head_ || finished_.count(i)) return poison_locked(chunk_error(i, " finished twice"));
   auto landed = landed_.find(i);
   uint64_t have = landed == landed_.end() ? 0 : landed->second;
   if (have != chunk_length(i))
-    return poison_locked(Error{chunk + " has " + std::to_string(have) + " bytes, expected " +
-                               std::to_string(chunk_length(i))});
+    return poison_locked(
+        chunk_error(i, " has " + std::to_string(have) + " bytes, expected " + std::to_string(chunk_length(i))));
   finished_.insert(i);
   Status hashed = hash_landed_locked();
   if (!hashed) return poison_locked(hashed.error());

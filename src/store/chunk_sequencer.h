@@ -20,9 +20,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <set>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <string_view>
 
 #include "store/blob_writer.h"
@@ -62,6 +63,7 @@ class ChunkSequencer {
 
  private:
   uint64_t chunk_length(size_t i) const { return chunk_last(i) - chunk_first(i) + 1; }
+  Error chunk_error(size_t i, const std::string& what) const;
   Status poison_locked(Error error);
   Status hash_landed_locked();
   BlobWriter& writer_;
